@@ -1,0 +1,27 @@
+export { KeccakState, keccak256 } from './keccak.js'
+export {
+  compareDistance,
+  logDistance,
+  type NodeId,
+  nodeIdFromPublicKey,
+  nodeIdHex,
+  randomNodeIdAtDistance,
+  xorDistance,
+} from './nodeid.js'
+export {
+  compressPublicKey,
+  decompressPublicKey,
+  ecdhCompressed,
+  ecdhX,
+  generatePrivateKey,
+  isValidPrivateKey,
+  KeyError,
+  parsePublicKey,
+  publicKey64,
+  publicKeyCompressed,
+  randomBytesArray,
+  recoverPublicKey,
+  sign,
+  signRecoverable,
+  verify,
+} from './secp256k1.js'

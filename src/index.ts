@@ -1,0 +1,18 @@
+/**
+ * eth-p2p: Ethereum's peer-to-peer networking stack for Node.js.
+ *
+ * This is the one public entry point. Everything the `eth-p2p` CLI does goes through it.
+ * @packageDocumentation
+ */
+
+export * from './crypto/index.js'
+export { type Counter, type Gauge, type Metrics, MetricsRegistry, noopMetrics } from './metrics/registry.js'
+// Layer 1: identity and encodings
+export * as rlp from './rlp/index.js'
+export { RlpError, type RlpInput, type RlpItem } from './rlp/index.js'
+export { bigintToBytes, bytesToBigint, concatBytes, equalBytes, fromHex, HexError, toHex } from './util/bytes.js'
+
+// Shared plumbing that services accept
+export { type Clock, systemClock, type Timer, VirtualClock } from './util/clock.js'
+export { createLogger, type Logger, type LogLevel, silentLogger } from './util/logger.js'
+export { err, ok, type Result, unwrap } from './util/result.js'
