@@ -6,13 +6,14 @@
  */
 
 export * from './crypto/index.js'
+export * from './enr/index.js'
 export { type Counter, type Gauge, type Metrics, MetricsRegistry, noopMetrics } from './metrics/registry.js'
 // Layer 1: identity and encodings
 export * as rlp from './rlp/index.js'
 export { RlpError, type RlpInput, type RlpItem } from './rlp/index.js'
 export { bigintToBytes, bytesToBigint, concatBytes, equalBytes, fromHex, HexError, toHex } from './util/bytes.js'
-
 // Shared plumbing that services accept
 export { type Clock, systemClock, type Timer, VirtualClock } from './util/clock.js'
+export { formatIp, isLan, isLoopback, normalizeIp, parseIp } from './util/ip.js'
 export { createLogger, type Logger, type LogLevel, silentLogger } from './util/logger.js'
 export { err, ok, type Result, unwrap } from './util/result.js'

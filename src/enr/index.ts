@@ -1,0 +1,5 @@
+export { type EnodeUrl, enrToEnode, formatEnode, parseEnode } from './enode.js'
+export { EnrError, type EnrErrorCode } from './errors.js'
+export { ENR_MAX_SIZE, Enr, type EnrChanges, type EnrFields } from './record.js'
+export { defaultSchemes, type IdentityScheme, v4Scheme } from './scheme.js'
+export { decodeEnrText, encodeEnrText } from './text.js'
