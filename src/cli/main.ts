@@ -2,7 +2,13 @@
 import { CliError, type Command, runCommand } from './args.js'
 
 /** Commands, loaded on demand so that `eth-p2p key generate` does not load the networking stack. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {}
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  key: {
+    summary: 'generate keys; derive enode URLs and ENRs',
+    load: async () => (await import('./commands/key.js')).default,
+  },
+  enr: { summary: 'decode and inspect node records', load: async () => (await import('./commands/enr.js')).default },
+}
 
 function usage(): string {
   return [

@@ -46,8 +46,13 @@ function keyToBytes(k: string): Uint8Array {
   return out
 }
 
+/**
+ * Ports are RLP integers: canonical form has no leading zero. @chainsafe/enr (used by Lodestar)
+ * always writes two bytes, so a port below 256 arrives as 0x00NN; that fixed-width form is accepted
+ * too (the signature covers the bytes, so nothing is malleable). Anything longer is refused.
+ */
 function checkPort(key: string, v: RlpItem): void {
-  if (!(v instanceof Uint8Array) || v.length > 2 || (v.length > 0 && v[0] === 0))
+  if (!(v instanceof Uint8Array) || v.length > 2 || (v.length === 1 && v[0] === 0))
     throw new EnrError('BAD_ENTRY', `'${key}' must be a 16-bit port`)
 }
 
@@ -127,9 +132,11 @@ export class Enr {
     if (!(id instanceof Uint8Array)) throw new EnrError('NO_IDENTITY_SCHEME', "record has no 'id' entry")
     const scheme = schemes.get(keyToString(id))
     if (!scheme) throw new EnrError('UNKNOWN_IDENTITY_SCHEME', `'${keyToString(id)}'`)
+    const nodeId = scheme.nodeId(pairs)
+    if (!nodeId) throw new EnrError('BAD_ENTRY', `identity entries of scheme '${scheme.name}' are malformed`)
     const seq = bytesToBigint(seqItem)
-    const nodeId = scheme.verify(pairs, contentOf(seq, pairs), sig)
-    if (!nodeId) throw new EnrError('BAD_SIGNATURE', 'signature does not verify')
+    if (!scheme.verify(pairs, contentOf(seq, pairs), sig))
+      throw new EnrError('BAD_SIGNATURE', 'signature does not verify')
     return new Enr(seq, pairs, sig, nodeId, bytes.slice())
   }
 

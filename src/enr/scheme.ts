@@ -10,8 +10,10 @@ import type { RlpItem } from '../rlp/rlp.js'
 export interface IdentityScheme {
   /** The value of the record's `id` entry. */
   readonly name: string
-  /** Check `signature` over `content` (the RLP of [seq, k, v, ...]); return the node id if valid. */
-  verify(pairs: ReadonlyMap<string, RlpItem>, content: Uint8Array, signature: Uint8Array): Uint8Array | undefined
+  /** The node id named by the record's identity entries, or undefined if they are malformed. */
+  nodeId(pairs: ReadonlyMap<string, RlpItem>): Uint8Array | undefined
+  /** Check `signature` over `content` (the RLP of [seq, k, v, ...]). */
+  verify(pairs: ReadonlyMap<string, RlpItem>, content: Uint8Array, signature: Uint8Array): boolean
   /** Sign `content` with `privateKey`. */
   sign(content: Uint8Array, privateKey: Uint8Array): Uint8Array
   /** Entries that identify the signer (e.g. `secp256k1`) for a private key. */
@@ -21,16 +23,20 @@ export interface IdentityScheme {
 /** The "v4" scheme: secp256k1 key in the `secp256k1` entry, 64-byte r || s signature over keccak256. */
 export const v4Scheme: IdentityScheme = {
   name: 'v4',
-  verify(pairs, content, signature) {
+  nodeId(pairs) {
     const pub = pairs.get('secp256k1')
-    if (!(pub instanceof Uint8Array) || pub.length !== 33 || signature.length !== 64) return undefined
+    if (!(pub instanceof Uint8Array) || pub.length !== 33) return undefined
     try {
-      parsePublicKey(pub)
+      return nodeIdFromPublicKey(parsePublicKey(pub))
     } catch (e) {
       if (e instanceof KeyError) return undefined
       throw e
     }
-    return verify(keccak256(content), signature, pub) ? nodeIdFromPublicKey(pub) : undefined
+  },
+  verify(pairs, content, signature) {
+    const pub = pairs.get('secp256k1')
+    if (!(pub instanceof Uint8Array) || signature.length !== 64) return false
+    return verify(keccak256(content), signature, pub)
   },
   sign: (content, privateKey) => sign(keccak256(content), privateKey),
   identityEntries: (privateKey) => ({ secp256k1: publicKeyCompressed(privateKey) }),
