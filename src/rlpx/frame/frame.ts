@@ -1,0 +1,202 @@
+/**
+ * RLPx frames: `header-ciphertext(16) || header-mac(16) || frame-ciphertext || frame-mac(16)`,
+ * AES-256-CTR (one keystream per direction, IV zero) and keccak running MACs.
+ *
+ * Spec: devp2p rlpx.md#framing. Vectors: rlpx-frame.json (fake MAC), rlpx-handshake-legacy.json
+ * (first Hello frames). No I/O: bytes in, frames out.
+ * @module
+ */
+import { type Cipher, createCipheriv, createDecipheriv, type Decipher, timingSafeEqual } from 'node:crypto'
+import { err, ok, type Result } from '../../util/result.js'
+import { MAC_SIZE, type MacHash, RunningMac } from './mac.js'
+
+/**
+ * Largest frame-size the 24-bit header field can carry (16 MiB - 1): also our default cap on a
+ * frame and on a decompressed message. go-ethereum p2p/rlpx/rlpx.go `maxUint24`.
+ */
+export const MAX_FRAME_SIZE = 0xffffff
+
+/** Header: frame-size(3) || header-data || zero padding to 16 bytes. rlpx.md#framing. */
+export const HEADER_SIZE = 16
+/** `header-data = [capability-id = 0, context-id = 0]` as we send it (RLP c2 80 80). */
+const HEADER_DATA = Uint8Array.of(0xc2, 0x80, 0x80)
+const ZERO_IV = new Uint8Array(16)
+
+/** What the frame layer needs from the handshake's {@link Secrets}. */
+export interface FrameSecrets {
+  aesSecret: Uint8Array
+  macSecret: Uint8Array
+  egressMac: MacHash
+  ingressMac: MacHash
+}
+
+/** Why an ingress frame was refused. Every one is fatal: the MAC and cipher states are lost. */
+export type FrameErrorCode = 'HEADER_MAC' | 'FRAME_MAC' | 'TOO_LARGE'
+
+/** A frame that fails its MAC or announces more than the cap. */
+export class FrameError extends Error {
+  override name = 'FrameError'
+  constructor(
+    readonly code: FrameErrorCode,
+    detail = '',
+  ) {
+    super(detail ? `${code}: ${detail}` : code)
+  }
+}
+
+/** Padded length of `n` frame-data bytes (zero-fill to a 16-byte boundary). */
+export const paddedSize = (n: number): number => (n + 15) & ~15
+
+/** Total wire size of a frame carrying `n` bytes of frame-data. */
+export const frameWireSize = (n: number): number => HEADER_SIZE + MAC_SIZE + paddedSize(n) + MAC_SIZE
+
+/** Egress: encrypts and MACs frames. One instance per connection; frames must be sent in order. */
+export class FrameWriter {
+  private readonly aes: Cipher
+  private readonly mac: RunningMac
+
+  constructor(s: FrameSecrets) {
+    this.aes = createCipheriv('aes-256-ctr', s.aesSecret, ZERO_IV)
+    this.mac = new RunningMac(s.macSecret, s.egressMac)
+  }
+
+  /**
+   * One frame whose frame-data is the concatenation of `parts` (message id RLP, then payload).
+   * Throws RangeError above {@link MAX_FRAME_SIZE} (a caller's bug: check sizes before).
+   */
+  write(...parts: Uint8Array[]): Uint8Array {
+    let size = 0
+    for (const p of parts) size += p.length
+    if (size > MAX_FRAME_SIZE) throw new RangeError(`frame of ${size} bytes exceeds ${MAX_FRAME_SIZE}`)
+    const padded = paddedSize(size)
+    const out = new Uint8Array(HEADER_SIZE + MAC_SIZE + padded + MAC_SIZE)
+    const header = new Uint8Array(HEADER_SIZE)
+    header[0] = size >>> 16
+    header[1] = (size >>> 8) & 0xff
+    header[2] = size & 0xff
+    header.set(HEADER_DATA, 3)
+    const headerCt = this.aes.update(header)
+    out.set(headerCt, 0)
+    out.set(this.mac.header(headerCt), HEADER_SIZE)
+    const body = out.subarray(32, 32 + padded)
+    let o = 0
+    for (const p of parts) {
+      body.set(p, o)
+      o += p.length
+    }
+    const bodyCt = this.aes.update(body)
+    body.set(bodyCt)
+    out.set(this.mac.frame(bodyCt), 32 + padded)
+    return out
+  }
+}
+
+/** Options of a {@link FrameReader}. */
+export interface FrameReaderOptions {
+  /** Refuse headers announcing more than this (default {@link MAX_FRAME_SIZE}). */
+  maxFrameSize?: number
+}
+
+/**
+ * Ingress: a streaming decoder. It reads the 32-byte header, checks its MAC, then waits for
+ * exactly the announced body and checks the frame MAC before decrypting. Chunks are kept in a
+ * list and copied once, when a frame's bytes are complete.
+ *
+ * BOUNDED: holds at most one frame (≤ maxFrameSize + 48 bytes) plus the chunks pushed since the
+ * last {@link next}; the caller drains with `next()` after every `push()`.
+ */
+export class FrameReader {
+  private readonly aes: Decipher
+  private readonly mac: RunningMac
+  private readonly maxFrameSize: number
+  private chunks: Uint8Array[] = []
+  private offset = 0
+  private length = 0
+  /** frame-size announced by the current header, or -1 while waiting for a header. */
+  private bodySize = -1
+  private failed?: FrameError
+
+  constructor(s: FrameSecrets, opts: FrameReaderOptions = {}) {
+    this.aes = createDecipheriv('aes-256-ctr', s.aesSecret, ZERO_IV)
+    this.mac = new RunningMac(s.macSecret, s.ingressMac)
+    this.maxFrameSize = Math.min(opts.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE)
+  }
+
+  /** Bytes received and not yet returned as frames. */
+  get buffered(): number {
+    return this.length
+  }
+
+  /** Whether a header has been read and its body is awaited. */
+  get inFrame(): boolean {
+    return this.bodySize >= 0
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0 || this.failed) return
+    this.chunks.push(chunk)
+    this.length += chunk.length
+  }
+
+  /** The next frame's frame-data, `undefined` when more bytes are needed, or a fatal error. */
+  next(): Result<Uint8Array | undefined, FrameError> {
+    if (this.failed) return err(this.failed)
+    if (this.bodySize < 0) {
+      if (this.length < HEADER_SIZE + MAC_SIZE) return ok(undefined)
+      const h = this.take(HEADER_SIZE + MAC_SIZE)
+      const want = this.mac.header(h.subarray(0, HEADER_SIZE))
+      if (!timingSafeEqual(want, h.subarray(HEADER_SIZE))) return this.fail(new FrameError('HEADER_MAC'))
+      const header = this.aes.update(h.subarray(0, HEADER_SIZE))
+      const size = ((header[0] as number) << 16) | ((header[1] as number) << 8) | (header[2] as number)
+      if (size > this.maxFrameSize)
+        return this.fail(new FrameError('TOO_LARGE', `header announces ${size} bytes, cap ${this.maxFrameSize}`))
+      this.bodySize = size
+    }
+    const padded = paddedSize(this.bodySize)
+    if (this.length < padded + MAC_SIZE) return ok(undefined)
+    const b = this.take(padded + MAC_SIZE)
+    const ct = b.subarray(0, padded)
+    const want = this.mac.frame(ct)
+    if (!timingSafeEqual(want, b.subarray(padded))) return this.fail(new FrameError('FRAME_MAC'))
+    const plain = this.aes.update(ct)
+    const size = this.bodySize
+    this.bodySize = -1
+    return ok(new Uint8Array(plain.buffer, plain.byteOffset, size))
+  }
+
+  private fail(e: FrameError): Result<never, FrameError> {
+    this.failed = e
+    this.chunks = []
+    this.length = 0
+    return err(e)
+  }
+
+  /** Remove and return the first `n` buffered bytes (a view when they lie in one chunk). */
+  private take(n: number): Uint8Array {
+    const first = this.chunks[0] as Uint8Array
+    this.length -= n
+    if (first.length - this.offset >= n) {
+      const view = first.subarray(this.offset, this.offset + n)
+      this.offset += n
+      if (this.offset === first.length) {
+        this.chunks.shift()
+        this.offset = 0
+      }
+      return view
+    }
+    const out = new Uint8Array(n)
+    let o = 0
+    while (o < n) {
+      const c = this.chunks[0] as Uint8Array
+      const k = Math.min(c.length - this.offset, n - o)
+      out.set(c.subarray(this.offset, this.offset + k), o)
+      o += k
+      this.offset += k
+      if (this.offset === c.length) {
+        this.chunks.shift()
+        this.offset = 0
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * RLPx running MACs: a keccak-256 state per direction, fed with the ciphertext and with seeds
+ * made by AES-256 (mac-secret) of the state's own digest. Spec: devp2p rlpx.md#mac.
+ * No I/O.
+ * @module
+ */
+import { type Cipher, createCipheriv } from 'node:crypto'
+
+/** The hash behind a running MAC: {@link KeccakState} in production, a fake in go-ethereum's frame test. */
+export interface MacHash {
+  update(data: Uint8Array): unknown
+  /** Digest of everything absorbed so far, without finalising the state. */
+  digest(): Uint8Array
+}
+
+/** Bytes of a header or frame MAC on the wire. rlpx.md. */
+export const MAC_SIZE = 16
+
+/** One direction's MAC: computes header and frame MACs and advances the state. */
+export class RunningMac {
+  private readonly aes: Cipher
+  private readonly seed = new Uint8Array(16)
+
+  constructor(
+    macSecret: Uint8Array,
+    private readonly hash: MacHash,
+  ) {
+    // One ECB cipher, one block per call: ECB keeps no state between blocks.
+    this.aes = createCipheriv('aes-256-ecb', macSecret, null).setAutoPadding(false)
+  }
+
+  /** `header-mac-seed = aes(mac-secret, digest[:16]) ^ header-ciphertext`; returns the new digest[:16]. */
+  header(headerCiphertext: Uint8Array): Uint8Array {
+    const enc = this.aes.update(this.hash.digest().subarray(0, 16))
+    for (let i = 0; i < 16; i++) this.seed[i] = (enc[i] as number) ^ (headerCiphertext[i] as number)
+    this.hash.update(this.seed)
+    return this.hash.digest().subarray(0, 16)
+  }
+
+  /** Absorb the frame ciphertext, then `frame-mac-seed = aes(mac-secret, digest[:16]) ^ digest[:16]`. */
+  frame(frameCiphertext: Uint8Array): Uint8Array {
+    this.hash.update(frameCiphertext)
+    const d = this.hash.digest().subarray(0, 16)
+    const enc = this.aes.update(d)
+    for (let i = 0; i < 16; i++) this.seed[i] = (enc[i] as number) ^ (d[i] as number)
+    this.hash.update(this.seed)
+    return this.hash.digest().subarray(0, 16)
+  }
+}

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, test } from 'node:test'
+import { generatePrivateKey, KeccakState, keccak256, publicKey64 } from '../../../src/crypto/index.js'
+import { encode } from '../../../src/rlp/index.js'
+import {
+  FrameReader,
+  type FrameSecrets,
+  FrameWriter,
+  frameWireSize,
+  type MacHash,
+} from '../../../src/rlpx/frame/index.js'
+import {
+  deriveSecrets,
+  InitiatorHandshake,
+  RecipientHandshake,
+  type Secrets,
+} from '../../../src/rlpx/handshake/index.js'
+import { concatBytes, fromHex, toHex } from '../../../src/util/bytes.js'
+import { loadVector } from '../../helpers/vectors.js'
+
+interface FrameVectors {
+  vectors: {
+    aesSecret: string
+    macSecret: string
+    fakeMacDigest: string
+    msgCode: number
+    msgData: string
+    frameContent: string
+    frame: string
+  }[]
+}
+type Legacy = Record<string, string>
+
+/** go-ethereum TestFrameReadWrite's fake hash: ignores input, always digests to 32 × 0x01. */
+class FakeHash implements MacHash {
+  constructor(private readonly d: Uint8Array) {}
+  update(): void {}
+  digest(): Uint8Array {
+    return this.d
+  }
+}
+
+function readAll(r: FrameReader): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (;;) {
+    const n = r.next()
+    assert.ok(n.ok, `reader failed: ${!n.ok && n.error.message}`)
+    if (n.value === undefined) return out
+    out.push(n.value.slice())
+  }
+}
+
+function pair(): { a: Secrets; b: Secrets } {
+  const ka = generatePrivateKey()
+  const kb = generatePrivateKey()
+  const ini = new InitiatorHandshake({ privateKey: ka, remotePublicKey: publicKey64(kb) })
+  const rec = new RecipientHandshake({ privateKey: kb })
+  const rb = rec.onData(ini.auth)
+  const ra = ini.onData(rec.done?.ack ?? new Uint8Array(0))
+  assert.ok(ra.ok && ra.value.kind === 'done' && rb.ok && rb.value.kind === 'done')
+  return { a: ra.value.secrets, b: rb.value.secrets }
+}
+
+describe('RLPx frames', () => {
+  test('go-ethereum TestFrameReadWrite vector (fake MAC digest): layout and AES-256-CTR', () => {
+    for (const v of loadVector<FrameVectors>('rlpx-frame.json').vectors) {
+      const secrets = (): FrameSecrets => ({
+        aesSecret: fromHex(v.aesSecret),
+        macSecret: fromHex(v.macSecret),
+        egressMac: new FakeHash(fromHex(v.fakeMacDigest)),
+        ingressMac: new FakeHash(fromHex(v.fakeMacDigest)),
+      })
+      const frame = new FrameWriter(secrets()).write(encode(v.msgCode), fromHex(v.msgData))
+      assert.equal(toHex(frame), v.frame)
+      const r = new FrameReader(secrets())
+      r.push(fromHex(v.frame))
+      assert.deepEqual(readAll(r).map(toHex), [v.frameContent])
+    }
+  })
+
+  test('legacy handshake vector: the first Hello frame in each direction, byte for byte', () => {
+    const lg = loadVector<Legacy>('rlpx-handshake-legacy.json')
+    const h = (k: string) => fromHex(lg[k] ?? '')
+    const common = {
+      initiatorNonce: h('initiatorNonce'),
+      recipientNonce: h('receiverNonce'),
+      auth: h('authCiphertext'),
+      ack: h('authrespCiphertext'),
+    }
+    const ini = deriveSecrets({
+      ...common,
+      initiator: true,
+      ephemeralPrivateKey: h('initiatorEphemeralPrivateKey'),
+      remoteEphemeralPublicKey: publicKey64(h('receiverEphemeralPrivateKey')),
+      remotePublicKey: publicKey64(h('receiverPrivateKey')),
+    })
+    const rec = deriveSecrets({
+      ...common,
+      initiator: false,
+      ephemeralPrivateKey: h('receiverEphemeralPrivateKey'),
+      remoteEphemeralPublicKey: publicKey64(h('initiatorEphemeralPrivateKey')),
+      remotePublicKey: publicKey64(h('initiatorPrivateKey')),
+    })
+    const hello = (caps: [string, number][], key: string) =>
+      encode([3, '', caps.map(([n, v]) => [n, v]), 0, publicKey64(h(key))])
+    const iHello = hello(
+      [
+        ['a', 0],
+        ['b', 2],
+      ],
+      'initiatorPrivateKey',
+    )
+    const rHello = hello(
+      [
+        ['c', 1],
+        ['d', 3],
+      ],
+      'receiverPrivateKey',
+    )
+    assert.equal(toHex(new FrameWriter(ini).write(Uint8Array.of(0x80), iHello)), lg.initiatorHelloPacket)
+    assert.equal(toHex(new FrameWriter(rec).write(Uint8Array.of(0x80), rHello)), lg.receiverHelloPacket)
+    const ri = new FrameReader(ini)
+    ri.push(h('receiverHelloPacket'))
+    assert.deepEqual(readAll(ri), [concatBytes(Uint8Array.of(0x80), rHello)])
+  })
+
+  test('round trip across arbitrary chunking, several frames per chunk, sizes 0..70 000', () => {
+    const { a, b } = pair()
+    const w = new FrameWriter(a)
+    const r = new FrameReader(b)
+    const msgs = [0, 1, 15, 16, 17, 1000, 70_000, 3].map((n) => new Uint8Array(randomBytes(n)))
+    const wire = concatBytes(...msgs.map((m) => w.write(m)))
+    assert.equal(
+      wire.length,
+      msgs.reduce((s, m) => s + frameWireSize(m.length), 0),
+    )
+    const got: Uint8Array[] = []
+    for (let o = 0; o < wire.length; ) {
+      const n = o < 200 ? 1 : 1 + Math.floor(Math.random() * 9000)
+      r.push(wire.subarray(o, o + n))
+      o += n
+      got.push(...readAll(r))
+    }
+    assert.deepEqual(got, msgs)
+    assert.equal(r.buffered, 0)
+    // And the other direction uses its own keystream and MAC.
+    const back = new FrameReader(a)
+    back.push(new FrameWriter(b).write(Uint8Array.of(1, 2, 3)))
+    assert.deepEqual(readAll(back), [Uint8Array.of(1, 2, 3)])
+  })
+
+  test('corrupted header ciphertext, header MAC, body and frame MAC are refused, and stay refused', () => {
+    for (const [pos, code] of [
+      [3, 'HEADER_MAC'],
+      [20, 'HEADER_MAC'],
+      [40, 'FRAME_MAC'],
+      [-1, 'FRAME_MAC'],
+    ] as const) {
+      const { a, b } = pair()
+      const frame = new FrameWriter(a).write(new Uint8Array(30).fill(9))
+      const i = pos < 0 ? frame.length + pos : pos
+      frame[i] = (frame[i] as number) ^ 0x80
+      const r = new FrameReader(b)
+      r.push(frame)
+      const n = r.next()
+      assert.ok(!n.ok && n.error.code === code, `byte ${i}`)
+      r.push(new Uint8Array(64))
+      assert.ok(!r.next().ok)
+    }
+  })
+
+  test('a header announcing more than the cap is refused before any body byte arrives', () => {
+    const { a, b } = pair()
+    const frame = new FrameWriter(a).write(new Uint8Array(5000))
+    const r = new FrameReader(b, { maxFrameSize: 4096 })
+    r.push(frame.subarray(0, 32))
+    const n = r.next()
+    assert.ok(!n.ok && n.error.code === 'TOO_LARGE')
+  })
+
+  test('the reader waits for exactly the announced body', () => {
+    const { a, b } = pair()
+    const w = new FrameWriter(a)
+    const f1 = w.write(new Uint8Array(100).fill(1))
+    const r = new FrameReader(b)
+    r.push(f1.subarray(0, f1.length - 1))
+    assert.deepEqual(readAll(r), [])
+    assert.ok(r.inFrame)
+    r.push(f1.subarray(f1.length - 1))
+    assert.deepEqual(readAll(r), [new Uint8Array(100).fill(1)])
+  })
+
+  test('MAC states continue across frames (keccak state is not finalised)', () => {
+    const s = new KeccakState().update(Uint8Array.of(1))
+    const before = s.digest()
+    assert.deepEqual(s.digest(), before)
+    assert.deepEqual(s.update(Uint8Array.of(2)).digest(), keccak256(Uint8Array.of(1, 2)))
+  })
+})
