@@ -93,12 +93,9 @@ export function recoverPublicKey(hash: Uint8Array, sig: Uint8Array): Uint8Array 
   if (sig.length !== 65 || hash.length !== 32) throw new KeyError('signature must be 65 bytes over a 32-byte hash')
   const v = sig[64] as number
   if (v > 3) throw new KeyError(`bad recovery id ${v}`)
-  const nobleSig = new Uint8Array(65)
-  nobleSig[0] = v
-  nobleSig.set(sig.subarray(0, 64), 1)
   try {
-    const compressed = secp256k1.recoverPublicKey(nobleSig, hash, { prehash: false })
-    return secp256k1.Point.fromBytes(compressed).toBytes(false)
+    const point = secp256k1.Signature.fromBytes(sig.subarray(0, 64), 'compact').addRecoveryBit(v).recoverPublicKey(hash)
+    return point.toBytes(false)
   } catch {
     throw new KeyError('signature does not recover a public key')
   }
