@@ -1,0 +1,119 @@
+/**
+ * Bookkeeping of our outstanding requests for the session machine: indexes by request id, by
+ * packet nonce (to match WHOAREYOU) and by peer, plus one deadline queue.
+ * @module
+ */
+import { toHex } from '../../util/bytes.js'
+import { Deadlines } from '../../util/deadlines.js'
+import type { OutgoingRequest, SocketAddr } from './types.js'
+
+/** Key of a (node id, endpoint) pair: sessions, challenges and requests are bound to both. */
+export function peerKey(nodeId: Uint8Array, addr: SocketAddr): string {
+  return `${toHex(nodeId)}|${addr.ip}|${addr.port}`
+}
+
+/** One of our requests, from `send-request` until its response, failure or timeout. */
+export interface ActiveRequest {
+  readonly request: OutgoingRequest
+  /** {@link peerKey} of the contact. */
+  readonly peer: string
+  /** peer key and request id. */
+  readonly key: string
+  /** `queued` waits for a handshake with the peer; `sent` is in flight with a deadline. */
+  state: 'queued' | 'sent'
+  /** Hex nonces of every packet that carried this request (a WHOAREYOU may reference any). */
+  readonly nonces: string[]
+  retries: number
+  handshakes: number
+  /** NODES packets received and expected (from the first packet's `total`). */
+  nodesSeen: number
+  nodesExpected: number
+}
+
+/** Indexes over {@link ActiveRequest}s. BOUNDED: the caller admits at most MAX_ACTIVE_REQUESTS. */
+export class RequestTracker {
+  /** BOUNDED: one entry per active request. */
+  private readonly byKey = new Map<string, ActiveRequest>()
+  /** BOUNDED: each request holds at most 1 + retries + handshakes nonces. */
+  private readonly byNonce = new Map<string, ActiveRequest>()
+  /** BOUNDED: one set per peer with active requests. */
+  private readonly byPeer = new Map<string, Set<ActiveRequest>>()
+  /** Deadlines of `sent` requests. */
+  readonly deadlines = new Deadlines<ActiveRequest>()
+
+  get size(): number {
+    return this.byKey.size
+  }
+
+  /** Register a new request (state `queued`); undefined if its request id is already active with that peer. */
+  add(request: OutgoingRequest, peer: string): ActiveRequest | undefined {
+    const key = `${peer}#${toHex(request.msg.reqId)}`
+    if (this.byKey.has(key)) return undefined
+    const r: ActiveRequest = {
+      request,
+      peer,
+      key,
+      state: 'queued',
+      nonces: [],
+      retries: 0,
+      handshakes: 0,
+      nodesSeen: 0,
+      nodesExpected: 1,
+    }
+    this.byKey.set(key, r)
+    const set = this.byPeer.get(peer)
+    if (set) set.add(r)
+    else this.byPeer.set(peer, new Set([r]))
+    return r
+  }
+
+  /** True while `r` is outstanding (not yet answered, failed or timed out). */
+  has(r: ActiveRequest): boolean {
+    return this.byKey.get(r.key) === r
+  }
+
+  get(peer: string, reqId: Uint8Array): ActiveRequest | undefined {
+    return this.byKey.get(`${peer}#${toHex(reqId)}`)
+  }
+
+  byPacketNonce(nonce: Uint8Array): ActiveRequest | undefined {
+    return this.byNonce.get(toHex(nonce))
+  }
+
+  /** Requests to a peer (sent and queued). */
+  forPeer(peer: string): ReadonlySet<ActiveRequest> {
+    return this.byPeer.get(peer) ?? new Set()
+  }
+
+  /** Record that `r` went out in a packet with `nonce`, due an answer by `deadline`. */
+  sent(r: ActiveRequest, nonce: Uint8Array, deadline: number): void {
+    const hex = toHex(nonce)
+    r.nonces.push(hex)
+    this.byNonce.set(hex, r)
+    r.state = 'sent'
+    this.deadlines.set(r, deadline)
+  }
+
+  /** Back to waiting (for a handshake), without a deadline. */
+  requeue(r: ActiveRequest): void {
+    r.state = 'queued'
+    this.deadlines.delete(r)
+  }
+
+  /** Stop matching WHOAREYOU packets that reference earlier packets of `r`. */
+  forgetNonces(r: ActiveRequest): void {
+    for (const n of r.nonces) if (this.byNonce.get(n) === r) this.byNonce.delete(n)
+    r.nonces.length = 0
+  }
+
+  remove(r: ActiveRequest): void {
+    this.byKey.delete(r.key)
+    for (const n of r.nonces) if (this.byNonce.get(n) === r) this.byNonce.delete(n)
+    this.deadlines.delete(r)
+    const set = this.byPeer.get(r.peer)
+    if (set) {
+      set.delete(r)
+      if (set.size === 0) this.byPeer.delete(r.peer)
+    }
+  }
+}

@@ -1,0 +1,514 @@
+/**
+ * The discv5 session layer as a pure state machine: handshakes (both roles), the session cache,
+ * WHOAREYOU challenges, and our outstanding requests with timeouts and one retry.
+ * Spec: devp2p discv5/discv5-theory.md#sessions, #handshake-steps, #handshake-implementation-considerations.
+ *
+ * No I/O and no clock: {@link Sessions.handle} takes an input and the current time and returns
+ * what to do. The service arms one timer for {@link Sessions.nextDeadline} and feeds `tick`.
+ *
+ * Deliberate choices beyond the spec text:
+ * - A packet from a peer that already has a pending challenge gets the same WHOAREYOU bytes
+ *   again (go-ethereum `handleUnknown`, tested by its `HandshakeResend` case), not a new one.
+ * - Sessions and challenges are keyed by node id and IP:port, so a packet from another endpoint
+ *   gets a WHOAREYOU (discv5-theory.md "Session Cache").
+ * - While a handshake with a peer is pending, further requests to it wait in a bounded queue and
+ *   go out once the peer answers the handshake packet.
+ * @module
+ */
+import { isValidPrivateKey, KeyError, nodeIdFromPublicKey, publicKeyCompressed } from '../../crypto/index.js'
+import type { Enr } from '../../enr/index.js'
+import { equalBytes } from '../../util/bytes.js'
+import { Lru } from '../../util/lru.js'
+import {
+  aesGcmDecrypt,
+  decodeMessage,
+  decodePacket,
+  encodeMessage,
+  encodePacket,
+  encodePacketWithHeader,
+  GCM_TAG_SIZE,
+  type HandshakePacket,
+  ID_NONCE_SIZE,
+  isForeignPacket,
+  isRequest,
+  MASKING_IV_SIZE,
+  MAX_PACKET_SIZE,
+  MAX_REQUEST_ID_SIZE,
+  MESSAGE_AUTHDATA_SIZE,
+  type MessagePacket,
+  NONCE_SIZE,
+  type ResponseMessage,
+  responseTypeOf,
+  STATIC_HEADER_SIZE,
+  type WhoareyouPacket,
+} from '../wire/index.js'
+import { buildHandshake, type LocalIdentity, verifyHandshake } from './handshake.js'
+import { type ActiveRequest, peerKey, RequestTracker } from './requests.js'
+import {
+  cryptoRandom,
+  HANDSHAKE_TIMEOUT_MS,
+  MAX_ACTIVE_REQUESTS,
+  MAX_HANDSHAKES_PER_REQUEST,
+  MAX_NODES_RESPONSES,
+  MAX_PENDING_CHALLENGES,
+  MAX_QUEUED_REQUESTS_PER_PEER,
+  MAX_SESSIONS,
+  type NodeAddress,
+  type OutgoingRequest,
+  RANDOM_MESSAGE_SIZE,
+  REQUEST_RETRIES,
+  REQUEST_TIMEOUT_MS,
+  type RequestFailure,
+  type SessionInput,
+  type SessionOutput,
+  type SessionRandom,
+  type SessionsConfig,
+  type SocketAddr,
+} from './types.js'
+
+/** Largest message plaintext an ordinary message packet can carry. */
+const MAX_PLAINTEXT = MAX_PACKET_SIZE - MASKING_IV_SIZE - STATIC_HEADER_SIZE - MESSAGE_AUTHDATA_SIZE - GCM_TAG_SIZE
+
+interface Session {
+  writeKey: Uint8Array
+  readKey: Uint8Array
+  /** Outgoing message count, the first 32 bits of each nonce (discv5-theory.md "Session Cache"). */
+  counter: number
+  /** False from sending our handshake until the peer's first message decrypts. */
+  confirmed: boolean
+  node: NodeAddress
+  enr?: Enr
+  /**
+   * Read key of the session this one replaced. When both sides handshake at once, each ends up
+   * writing with the keys of the handshake it received last, so the peer's messages may still
+   * use the other key set.
+   */
+  prevReadKey?: Uint8Array
+}
+
+interface Challenge {
+  /** The WHOAREYOU datagram, re-sent verbatim to repeated packets. */
+  packet: Uint8Array
+  challengeData: Uint8Array
+  /** The record we held when challenging (its seq went into the WHOAREYOU). */
+  enr?: Enr
+  expires: number
+}
+
+interface PendingHandshake {
+  /** The request whose packets drive the handshake. */
+  initiator: ActiveRequest
+  /** BOUNDED: MAX_QUEUED_REQUESTS_PER_PEER. */
+  queue: ActiveRequest[]
+}
+
+const sameAddr = (a: SocketAddr, b: SocketAddr): boolean => a.port === b.port && a.ip === b.ip
+
+/**
+ * Sessions with other nodes. Pure: feed {@link SessionInput}s with the time, act on the
+ * returned {@link SessionOutput}s.
+ */
+export class Sessions {
+  /** Our node id. */
+  readonly localId: Uint8Array
+  private enr: Enr
+  private readonly privateKey: Uint8Array
+  private readonly random: SessionRandom
+  private readonly findEnr: (nodeId: Uint8Array) => Enr | undefined
+  private readonly requestTimeout: number
+  private readonly handshakeTimeout: number
+  private readonly retries: number
+  /** BOUNDED: maxSessions entries, LRU eviction. */
+  private readonly sessions: Lru<string, Session>
+  /** BOUNDED: MAX_PENDING_CHALLENGES entries, LRU eviction; expired ones are ignored. */
+  private readonly challenges = new Lru<string, Challenge>(MAX_PENDING_CHALLENGES)
+  /** BOUNDED: at most MAX_ACTIVE_REQUESTS. */
+  private readonly requests = new RequestTracker()
+  /** BOUNDED: each entry has an initiator among the active requests. */
+  private readonly handshakes = new Map<string, PendingHandshake>()
+
+  constructor(cfg: SessionsConfig) {
+    if (!isValidPrivateKey(cfg.privateKey)) throw new KeyError('invalid private key')
+    this.privateKey = cfg.privateKey
+    this.localId = nodeIdFromPublicKey(publicKeyCompressed(cfg.privateKey))
+    if (!equalBytes(cfg.enr.nodeId, this.localId)) throw new RangeError('enr does not belong to the private key')
+    this.enr = cfg.enr
+    this.random = cfg.random ?? cryptoRandom
+    this.findEnr = cfg.findEnr ?? (() => undefined)
+    this.sessions = new Lru(cfg.maxSessions ?? MAX_SESSIONS)
+    this.requestTimeout = cfg.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
+    this.handshakeTimeout = cfg.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
+    this.retries = cfg.retries ?? REQUEST_RETRIES
+  }
+
+  /** Replace our record (after an IP or port change); handshakes include it when peers hold an older seq. */
+  setEnr(enr: Enr): void {
+    if (!equalBytes(enr.nodeId, this.localId)) throw new RangeError('enr does not belong to this node')
+    this.enr = enr
+  }
+
+  /** Sessions held. */
+  get sessionCount(): number {
+    return this.sessions.size
+  }
+
+  /** Requests outstanding (sent or queued). */
+  get activeRequests(): number {
+    return this.requests.size
+  }
+
+  /** True if we hold a session (confirmed or not) with this node at this endpoint. */
+  hasSession(node: NodeAddress): boolean {
+    return this.sessions.has(peerKey(node.nodeId, node.addr))
+  }
+
+  /** Earliest time `tick` has work to do, if any. */
+  nextDeadline(): number | undefined {
+    return this.requests.deadlines.next()
+  }
+
+  /**
+   * A fresh 8-byte request id. The first byte is never zero, so peers that carry request ids as
+   * integers (@chainsafe/discv5 11) mirror them back unchanged.
+   */
+  newRequestId(): Uint8Array {
+    const id = this.random.bytes(MAX_REQUEST_ID_SIZE).slice(0, MAX_REQUEST_ID_SIZE)
+    if (id[0] === 0) id[0] = 1
+    return id
+  }
+
+  /** Process one input at time `now` (milliseconds, monotonic). */
+  handle(input: SessionInput, now: number): SessionOutput[] {
+    const out: SessionOutput[] = []
+    switch (input.kind) {
+      case 'send-request':
+        this.sendRequest(input.request, now, out)
+        break
+      case 'send-response':
+        this.sendResponse(input.to, input.msg, out)
+        break
+      case 'datagram':
+        this.onDatagram(input.from, input.data, now, out)
+        break
+      case 'tick':
+        for (const r of this.requests.deadlines.popExpired(now)) this.onTimeout(r, now, out)
+        break
+      default: {
+        const never: never = input
+        throw new Error(`BUG: unknown input ${(never as { kind: string }).kind}`)
+      }
+    }
+    return out
+  }
+
+  // ---------- outgoing ----------
+
+  private sendRequest(request: OutgoingRequest, now: number, out: SessionOutput[]): void {
+    if (request.msg.reqId.length > MAX_REQUEST_ID_SIZE) throw new RangeError('request id over 8 bytes')
+    let error: RequestFailure | undefined
+    let r: ActiveRequest | undefined
+    if (encodeMessage(request.msg).length > MAX_PLAINTEXT) error = 'too-large'
+    else if (this.requests.size >= MAX_ACTIVE_REQUESTS) error = 'too-many-requests'
+    else {
+      r = this.requests.add(request, peerKey(request.contact.nodeId, request.contact.addr))
+      if (!r) error = 'duplicate-request-id'
+    }
+    if (r) this.route(r, now, out)
+    else out.push({ kind: 'request-failed', request, error: error ?? 'duplicate-request-id' })
+  }
+
+  /** Queue behind a pending handshake with the peer, or send now. */
+  private route(r: ActiveRequest, now: number, out: SessionOutput[]): void {
+    const hs = this.handshakes.get(r.peer)
+    if (!hs) this.dispatch(r, now, out)
+    else if (hs.queue.length >= MAX_QUEUED_REQUESTS_PER_PEER) this.fail(r, 'queue-full', now, out)
+    else {
+      this.requests.requeue(r)
+      hs.queue.push(r)
+    }
+  }
+
+  /** Send over the session with the peer, or open a handshake with a random packet. */
+  private dispatch(r: ActiveRequest, now: number, out: SessionOutput[]): void {
+    const contact = r.request.contact
+    const session = this.sessions.get(r.peer)
+    const nonce = session ? this.sessionNonce(session) : this.random.bytes(NONCE_SIZE)
+    let data: Uint8Array
+    if (session) {
+      const plaintext = encodeMessage(r.request.msg)
+      data = encodePacket(
+        contact.nodeId,
+        { kind: 'message', srcId: this.localId, nonce, body: { key: session.writeKey, plaintext } },
+        this.random.bytes(MASKING_IV_SIZE),
+      )
+    } else {
+      // discv5-theory.md step 1: no keys yet, so send random content and expect WHOAREYOU.
+      if (!this.handshakes.has(r.peer)) this.handshakes.set(r.peer, { initiator: r, queue: [] })
+      data = encodePacket(
+        contact.nodeId,
+        { kind: 'message', srcId: this.localId, nonce, body: { raw: this.random.bytes(RANDOM_MESSAGE_SIZE) } },
+        this.random.bytes(MASKING_IV_SIZE),
+      )
+    }
+    this.requests.sent(r, nonce, now + this.requestTimeout)
+    out.push({ kind: 'transmit', to: contact.addr, data })
+  }
+
+  private sendResponse(to: NodeAddress, msg: ResponseMessage, out: SessionOutput[]): void {
+    const session = this.sessions.get(peerKey(to.nodeId, to.addr))
+    if (!session) {
+      out.push({ kind: 'discarded', from: to.addr, reason: 'no-session', detail: msg.type })
+      return
+    }
+    const plaintext = encodeMessage(msg)
+    if (plaintext.length > MAX_PLAINTEXT) {
+      out.push({ kind: 'discarded', from: to.addr, reason: 'too-large', detail: msg.type })
+      return
+    }
+    const nonce = this.sessionNonce(session)
+    const data = encodePacket(
+      to.nodeId,
+      { kind: 'message', srcId: this.localId, nonce, body: { key: session.writeKey, plaintext } },
+      this.random.bytes(MASKING_IV_SIZE),
+    )
+    out.push({ kind: 'transmit', to: to.addr, data })
+  }
+
+  /** counter (32 bits) || 64 random bits. discv5-theory.md "Session Cache". */
+  private sessionNonce(s: Session): Uint8Array {
+    const nonce = new Uint8Array(NONCE_SIZE)
+    s.counter = (s.counter + 1) >>> 0
+    new DataView(nonce.buffer).setUint32(0, s.counter)
+    nonce.set(this.random.bytes(NONCE_SIZE - 4).subarray(0, NONCE_SIZE - 4), 4)
+    return nonce
+  }
+
+  private fail(r: ActiveRequest, error: RequestFailure, now: number, out: SessionOutput[]): void {
+    this.requests.remove(r)
+    out.push({ kind: 'request-failed', request: r.request, error })
+    const hs = this.handshakes.get(r.peer)
+    if (!hs) return
+    if (hs.initiator !== r) {
+      const i = hs.queue.indexOf(r)
+      if (i >= 0) hs.queue.splice(i, 1)
+      return
+    }
+    // The handshake this request drove is over.
+    this.handshakes.delete(r.peer)
+    const s = this.sessions.peek(r.peer)
+    if (s && !s.confirmed) this.sessions.delete(r.peer)
+    const peerGone = error === 'timeout' || error === 'bad-public-key'
+    for (const q of hs.queue) {
+      if (!this.requests.has(q)) continue
+      if (peerGone) {
+        this.requests.remove(q)
+        out.push({ kind: 'request-failed', request: q.request, error: 'handshake-failed' })
+      } else this.route(q, now, out)
+    }
+  }
+
+  private onTimeout(r: ActiveRequest, now: number, out: SessionOutput[]): void {
+    // A partly answered FINDNODE is not re-sent: the caller already has some NODES.
+    if (r.retries >= this.retries || r.nodesSeen > 0) this.fail(r, 'timeout', now, out)
+    else {
+      r.retries++
+      this.dispatch(r, now, out)
+    }
+  }
+
+  // ---------- incoming ----------
+
+  private onDatagram(from: SocketAddr, data: Uint8Array, now: number, out: SessionOutput[]): void {
+    const decoded = decodePacket(this.localId, data)
+    if (!decoded.ok) {
+      if (isForeignPacket(decoded.error)) out.push({ kind: 'foreign', from, data })
+      else out.push({ kind: 'discarded', from, reason: 'bad-packet', detail: decoded.error.code })
+      return
+    }
+    const p = decoded.value
+    if (p.kind === 'message') this.onMessage(from, p, now, out)
+    else if (p.kind === 'whoareyou') this.onWhoareyou(from, p, now, out)
+    else this.onHandshake(from, p, now, out)
+  }
+
+  private onMessage(from: SocketAddr, p: MessagePacket, now: number, out: SessionOutput[]): void {
+    const peer = peerKey(p.srcId, from)
+    const session = this.sessions.get(peer)
+    const current = session && aesGcmDecrypt(session.readKey, p.nonce, p.message, p.messageAd)
+    const plaintext =
+      current ?? (session?.prevReadKey && aesGcmDecrypt(session.prevReadKey, p.nonce, p.message, p.messageAd))
+    if (!session || !plaintext) {
+      this.challenge(from, p, peer, now, out)
+      return
+    }
+    if (current && !session.confirmed) {
+      session.confirmed = true
+      out.push({ kind: 'established', node: session.node, direction: 'out', ...(session.enr && { enr: session.enr }) })
+      this.flushQueue(peer, now, out)
+    }
+    this.onPlaintext(peer, session.node, plaintext, now, out)
+  }
+
+  /** discv5-theory.md step 2: answer an undecryptable packet with WHOAREYOU (the same one while pending). */
+  private challenge(from: SocketAddr, p: MessagePacket, peer: string, now: number, out: SessionOutput[]): void {
+    const pending = this.challenges.get(peer)
+    if (pending && pending.expires > now) {
+      out.push({ kind: 'transmit', to: from, data: pending.packet })
+      return
+    }
+    const known = this.findEnr(p.srcId)
+    const enr = known && equalBytes(known.nodeId, p.srcId) ? known : undefined
+    const { packet, header } = encodePacketWithHeader(
+      p.srcId,
+      { kind: 'whoareyou', nonce: p.nonce, idNonce: this.random.bytes(ID_NONCE_SIZE), enrSeq: enr?.seq ?? 0n },
+      this.random.bytes(MASKING_IV_SIZE),
+    )
+    this.challenges.set(peer, {
+      packet,
+      challengeData: header,
+      ...(enr && { enr }),
+      expires: now + this.handshakeTimeout,
+    })
+    out.push({ kind: 'transmit', to: from, data: packet })
+  }
+
+  /** discv5-theory.md step 3: answer a WHOAREYOU for one of our requests with a handshake packet. */
+  private onWhoareyou(from: SocketAddr, w: WhoareyouPacket, now: number, out: SessionOutput[]): void {
+    const r = this.requests.byPacketNonce(w.nonce)
+    if (r?.state !== 'sent' || !sameAddr(r.request.contact.addr, from)) {
+      out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou' })
+      return
+    }
+    if (r.handshakes >= MAX_HANDSHAKES_PER_REQUEST) {
+      out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou', detail: 'handshake limit of the request' })
+      return
+    }
+    r.handshakes++
+    const contact = r.request.contact
+    const built = buildHandshake(this.identity(), contact, w, encodeMessage(r.request.msg), this.random)
+    if (!built.ok) {
+      this.fail(r, built.error, now, out)
+      return
+    }
+    this.storeSession(r.peer, {
+      writeKey: built.value.keys.initiatorKey,
+      readKey: built.value.keys.recipientKey,
+      counter: 0,
+      confirmed: false,
+      node: { nodeId: contact.nodeId, addr: contact.addr },
+      ...(contact.enr && { enr: contact.enr }),
+    })
+    if (!this.handshakes.has(r.peer)) {
+      // The peer lost our session: whatever else is in flight to it cannot be decrypted there.
+      // discv5-theory.md "Handshake Implementation Considerations": re-send those after the handshake.
+      const hs: PendingHandshake = { initiator: r, queue: [] }
+      for (const o of this.requests.forPeer(r.peer))
+        if (o !== r && o.state === 'sent' && o.nodesSeen === 0) {
+          this.requests.requeue(o)
+          hs.queue.push(o)
+        }
+      this.handshakes.set(r.peer, hs)
+    }
+    this.requests.sent(r, built.value.nonce, now + this.requestTimeout)
+    out.push({ kind: 'transmit', to: from, data: built.value.data })
+  }
+
+  /** discv5-theory.md step 4: verify a handshake against our challenge and open the session. */
+  private onHandshake(from: SocketAddr, p: HandshakePacket, now: number, out: SessionOutput[]): void {
+    const peer = peerKey(p.srcId, from)
+    const ch = this.challenges.peek(peer)
+    if (!ch || ch.expires <= now) {
+      out.push({ kind: 'discarded', from, reason: 'unexpected-handshake' })
+      return
+    }
+    const v = verifyHandshake(this.identity(), p, ch.challengeData, ch.enr)
+    if (!v.ok) {
+      out.push({ kind: 'discarded', from, ...v.error })
+      return
+    }
+    const { keys, enr, plaintext } = v.value
+    this.challenges.delete(peer)
+    const node = { nodeId: p.srcId.slice(), addr: from }
+    this.storeSession(peer, {
+      writeKey: keys.recipientKey,
+      readKey: keys.initiatorKey,
+      counter: 0,
+      confirmed: true,
+      node,
+      enr,
+    })
+    out.push({ kind: 'established', node, direction: 'in', enr })
+    this.adoptInboundSession(peer, now, out)
+    this.onPlaintext(peer, node, plaintext, now, out)
+  }
+
+  private storeSession(peer: string, session: Session): void {
+    const replaced = this.sessions.peek(peer)
+    if (replaced) session.prevReadKey = replaced.readKey
+    this.sessions.set(peer, session)
+  }
+
+  private identity(): LocalIdentity {
+    return { privateKey: this.privateKey, nodeId: this.localId, enr: this.enr }
+  }
+
+  /**
+   * Both sides started a handshake at once and the peer's finished first: send our waiting
+   * requests over its session instead of finishing ours.
+   */
+  private adoptInboundSession(peer: string, now: number, out: SessionOutput[]): void {
+    const hs = this.handshakes.get(peer)
+    if (!hs || hs.initiator.handshakes > 0) return
+    this.requests.forgetNonces(hs.initiator)
+    this.handshakes.delete(peer)
+    this.dispatch(hs.initiator, now, out)
+    for (const q of hs.queue) if (this.requests.has(q)) this.route(q, now, out)
+  }
+
+  /** The peer answered our handshake: send what waited for it. */
+  private flushQueue(peer: string, now: number, out: SessionOutput[]): void {
+    const hs = this.handshakes.get(peer)
+    if (!hs) return
+    this.handshakes.delete(peer)
+    for (const q of hs.queue) if (this.requests.has(q)) this.route(q, now, out)
+  }
+
+  private onPlaintext(peer: string, from: NodeAddress, plaintext: Uint8Array, now: number, out: SessionOutput[]): void {
+    const decoded = decodeMessage(plaintext)
+    if (!decoded.ok) {
+      out.push({ kind: 'discarded', from: from.addr, reason: 'bad-message', detail: decoded.error.code })
+      return
+    }
+    const msg = decoded.value
+    if (isRequest(msg)) {
+      out.push({ kind: 'request', from, msg })
+      return
+    }
+    if (msg.type !== 'PONG' && msg.type !== 'NODES' && msg.type !== 'TALKRESP') {
+      out.push({ kind: 'discarded', from: from.addr, reason: 'unsupported-message', detail: msg.type })
+      return
+    }
+    const r = this.requests.get(peer, msg.reqId)
+    if (!r || responseTypeOf(r.request.msg.type) !== msg.type) {
+      out.push({ kind: 'discarded', from: from.addr, reason: 'unsolicited-response', detail: msg.type })
+      return
+    }
+    if (msg.type === 'NODES') {
+      if (r.nodesSeen === 0) r.nodesExpected = Math.min(Math.max(msg.total, 1), MAX_NODES_RESPONSES)
+      r.nodesSeen++
+    }
+    const done = r.nodesSeen >= r.nodesExpected || msg.type !== 'NODES'
+    if (done) this.complete(r, now, out)
+    else this.requests.deadlines.set(r, now + this.requestTimeout)
+    out.push({ kind: 'response', request: r.request, from, msg, done })
+  }
+
+  private complete(r: ActiveRequest, now: number, out: SessionOutput[]): void {
+    this.requests.remove(r)
+    const hs = this.handshakes.get(r.peer)
+    if (hs && hs.initiator !== r) {
+      const i = hs.queue.indexOf(r)
+      if (i >= 0) hs.queue.splice(i, 1)
+    } else if (hs) this.flushQueue(r.peer, now, out)
+  }
+}
