@@ -19,17 +19,26 @@ export function parseIp(text: string): Uint8Array | undefined {
 }
 
 function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.')
-  if (parts.length !== 4) return undefined
   const out = new Uint8Array(4)
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] as string
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined
-    const v = Number(p)
-    if (v > 255) return undefined
-    out[i] = v
+  let part = 0
+  let value = 0
+  let digits = 0
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 46 : text.charCodeAt(i)
+    if (c === 46) {
+      // '.': close an octet; refuse empty octets, leading zeros and a fifth octet
+      if (digits === 0 || part > 3) return undefined
+      out[part++] = value
+      value = 0
+      digits = 0
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return undefined
+      value = value * 10 + (c - 48)
+      if (value > 255) return undefined
+      digits++
+    } else return undefined
   }
-  return out
+  return part === 4 ? out : undefined
 }
 
 function parseIpv6(text: string): Uint8Array | undefined {
@@ -100,16 +109,21 @@ export function isLanIp(ip: Uint8Array): boolean {
   return ip[15] === 1 // ::1
 }
 
-/** Key of the subnet of `ip` with `bits` common prefix bits, e.g. `4:0a0b0c` for 10.11.12.x/24. */
-export function subnetKey(ip: Uint8Array, bits: number): string {
+/**
+ * Key of the subnet of `ip` with `bits` common prefix bits: a number for IPv4 (the masked
+ * address), a string for IPv6 (`6:` and the hex of the masked prefix), so the two never collide.
+ */
+export function subnetKey(ip: Uint8Array, bits: number): number | string {
+  if (ip.length === 4) {
+    const v =
+      (((ip[0] as number) << 24) | ((ip[1] as number) << 16) | ((ip[2] as number) << 8) | (ip[3] as number)) >>> 0
+    return bits <= 0 ? 0 : bits >= 32 ? v : (v & (0xffffffff << (32 - bits))) >>> 0
+  }
   const whole = bits >> 3
-  let key = ip.length === 4 ? '4:' : '6:'
+  let key = '6:'
   for (let i = 0; i < whole && i < ip.length; i++) key += ((ip[i] as number) | 0x100).toString(16).slice(1)
   const rest = bits & 7
-  if (rest !== 0 && whole < ip.length) {
-    const masked = (ip[whole] as number) & (0xff << (8 - rest)) & 0xff
-    key += `/${masked.toString(16)}`
-  }
+  if (rest !== 0 && whole < ip.length) key += `/${((ip[whole] as number) & (0xff << (8 - rest)) & 0xff).toString(16)}`
   return key
 }
 
@@ -129,7 +143,7 @@ export interface DistinctNetSetOptions {
  * counted address, so never more entries than addresses added and not removed.
  */
 export class DistinctNetSet {
-  readonly #members = new Map<string, number>()
+  readonly #members = new Map<number | string, number>()
   #size = 0
 
   /** Create an empty set. */
@@ -139,7 +153,7 @@ export class DistinctNetSet {
     }
   }
 
-  #key(ip: Uint8Array): string {
+  #key(ip: Uint8Array): number | string {
     return subnetKey(ip, ip.length === 4 ? this.options.ipv4Bits : this.options.ipv6Bits)
   }
 

@@ -9,7 +9,6 @@
  * @module
  */
 import { compareDistance, logDistance } from '../crypto/nodeid.js'
-import { toHex } from '../util/bytes.js'
 import {
   ALPHA,
   BUCKET_SIZE,
@@ -20,7 +19,7 @@ import {
   NODE_ID_LENGTH,
   NUM_BUCKETS,
 } from './constants.js'
-import type { KadNode } from './types.js'
+import { idKey, type KadNode } from './types.js'
 
 /** What the lookup wants next. */
 export type LookupStep<N extends KadNode> =
@@ -118,7 +117,7 @@ export class Lookup<N extends KadNode> {
     this.#maxQueries = options.maxQueries ?? LOOKUP_MAX_QUERIES
     this.#maxCandidates = Math.max(options.maxCandidates ?? LOOKUP_MAX_CANDIDATES, this.#k)
     this.#distances = options.distances ?? LOOKUP_DISTANCES
-    this.#localKey = options.localId === undefined ? undefined : toHex(options.localId)
+    this.#localKey = options.localId === undefined ? undefined : idKey(options.localId)
     if (this.#alpha < 1 || this.#k < 1) throw new RangeError('alpha and k must be at least 1')
     this.#addNodes(seeds)
   }
@@ -155,7 +154,7 @@ export class Lookup<N extends KadNode> {
    * and answers after the lookup finished, are ignored. A late answer after a timeout still counts.
    */
   onSuccess(peer: Uint8Array, found: Iterable<N>): N[] {
-    const c = this.#byKey.get(toHex(peer))
+    const c = this.#byKey.get(idKey(peer))
     if (this.#result !== undefined || c === undefined || (c.state !== 'asking' && c.state !== 'failed')) return []
     if (c.state === 'asking') this.#inFlight--
     else this.#failed--
@@ -166,7 +165,7 @@ export class Lookup<N extends KadNode> {
 
   /** The query to `peer` failed (timeout, error, or an answer the service rejected). */
   onFailure(peer: Uint8Array): void {
-    const c = this.#byKey.get(toHex(peer))
+    const c = this.#byKey.get(idKey(peer))
     if (c === undefined || c.state !== 'asking') return
     c.state = 'failed'
     this.#inFlight--
@@ -219,7 +218,7 @@ export class Lookup<N extends KadNode> {
     const added: N[] = []
     for (const node of nodes) {
       if (node.id.length !== NODE_ID_LENGTH) continue
-      const key = toHex(node.id)
+      const key = idKey(node.id)
       if (key === this.#localKey || this.#byKey.has(key) || this.#asked.has(key)) continue
       const list = this.#candidates
       let lo = 0

@@ -11,10 +11,9 @@
  * Spec: discv5-theory.md "Table Maintenance In Practice".
  * @module
  */
-import { toHex } from '../util/bytes.js'
 import { PING_INTERVAL_MS, SLOW_REVALIDATION_FACTOR } from './constants.js'
 import type { Random } from './random.js'
-import type { Entry, KadNode, TableEvent } from './types.js'
+import { type Entry, idKey, type KadNode, type TableEvent } from './types.js'
 
 /** What the revalidation scheduler wants next. */
 export type RevalidationStep<N extends KadNode> =
@@ -127,7 +126,7 @@ export class Revalidation<N extends KadNode> {
    * `remoteSeq` is the record sequence number the PONG carried.
    */
   onPong(id: Uint8Array, now: number, remoteSeq?: bigint): PongOutcome {
-    const key = toHex(id)
+    const key = idKey(id)
     this.#active.delete(key)
     const e = this.host.entryByKey(key)
     if (e === undefined || !e.inBucket) return { known: false, recordStale: false }
@@ -142,7 +141,7 @@ export class Revalidation<N extends KadNode> {
    * replacement promoted (the returned events), otherwise it moves to the fast list.
    */
   onTimeout(id: Uint8Array, now: number): TableEvent<N>[] {
-    const key = toHex(id)
+    const key = idKey(id)
     this.#active.delete(key)
     const e = this.host.entryByKey(key)
     if (e === undefined || !e.inBucket) return []

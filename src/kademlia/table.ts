@@ -6,7 +6,6 @@
  * @module
  */
 import { compareDistance, logDistance } from '../crypto/nodeid.js'
-import { toHex } from '../util/bytes.js'
 import {
   BUCKET_IP_LIMIT,
   BUCKET_SIZE,
@@ -22,7 +21,15 @@ import {
 import { DistinctNetSet, isLanIp, isUnspecifiedIp, parseIp } from './iplimit.js'
 import { cryptoRandom, type Random, shuffle } from './random.js'
 import { Revalidation } from './revalidation.js'
-import type { Entry, KadNode, NodeInfo, RejectReason, RemoveReason, TableEvent } from './types.js'
+import {
+  type Entry,
+  idKey,
+  type KadNode,
+  type NodeInfo,
+  type RejectReason,
+  type RemoveReason,
+  type TableEvent,
+} from './types.js'
 
 /** IP limit settings; every field defaults to go-ethereum's value. */
 export interface IpLimitOptions {
@@ -124,7 +131,7 @@ export class RoutingTable<N extends KadNode> {
   constructor(options: RoutingTableOptions) {
     if (options.localId.length !== NODE_ID_LENGTH) throw new RangeError('localId must be 32 bytes')
     this.localId = options.localId
-    this.#localKey = toHex(options.localId)
+    this.#localKey = idKey(options.localId)
     this.#random = options.random ?? cryptoRandom
     this.#bucketSize = options.bucketSize ?? BUCKET_SIZE
     this.#maxReplacements = options.maxReplacements ?? MAX_REPLACEMENTS
@@ -171,13 +178,13 @@ export class RoutingTable<N extends KadNode> {
 
   /** Replace a known node's record in place when `node.seq` is higher; unknown nodes are ignored. */
   update(node: N, now: number): TableEvent<N>[] {
-    const e = node.id.length === NODE_ID_LENGTH ? this.#byKey.get(toHex(node.id)) : undefined
+    const e = node.id.length === NODE_ID_LENGTH ? this.#byKey.get(idKey(node.id)) : undefined
     return e === undefined ? [] : this.#add(node, now, 'found').events
   }
 
   /** Remove a node; a member's slot goes to a replacement (live ones first, then at random). */
   remove(id: Uint8Array, now: number): TableEvent<N>[] {
-    const e = this.#byKey.get(toHex(id))
+    const e = this.#byKey.get(idKey(id))
     return e === undefined ? [] : this.#removeEntry(e, now, 'removed')
   }
 
@@ -187,7 +194,7 @@ export class RoutingTable<N extends KadNode> {
    * dropped, unless its bucket holds fewer than a quarter of `bucketSize` (keeps small networks alive).
    */
   onFindnodeResult(id: Uint8Array, success: boolean, now: number): TableEvent<N>[] {
-    const e = this.#byKey.get(toHex(id))
+    const e = this.#byKey.get(idKey(id))
     if (e === undefined) return []
     if (success) {
       e.findFails = 0
@@ -203,17 +210,17 @@ export class RoutingTable<N extends KadNode> {
 
   /** The member or replacement with this id. */
   get(id: Uint8Array): N | undefined {
-    return this.#byKey.get(toHex(id))?.node
+    return this.#byKey.get(idKey(id))?.node
   }
 
   /** What the table knows about this id (members and replacements). */
   info(id: Uint8Array): NodeInfo<N> | undefined {
-    return this.#byKey.get(toHex(id))
+    return this.#byKey.get(idKey(id))
   }
 
   /** Whether `id` is a bucket member. */
   has(id: Uint8Array): boolean {
-    return this.#byKey.get(toHex(id))?.inBucket === true
+    return this.#byKey.get(idKey(id))?.inBucket === true
   }
 
   /** Number of bucket members (replacements not counted). */
@@ -294,7 +301,7 @@ export class RoutingTable<N extends KadNode> {
 
   #add(node: N, now: number, source: Source): AddResult<N> {
     if (node.id.length !== NODE_ID_LENGTH) return rejected('bad-id')
-    const key = toHex(node.id)
+    const key = idKey(node.id)
     if (key === this.#localKey) return rejected('self')
     const ip = node.ip === undefined ? undefined : parseIp(node.ip)
     if (ip === undefined || isUnspecifiedIp(ip)) return rejected('no-ip')
