@@ -187,8 +187,8 @@ export class ProtocolPeer<P extends AnyProtocol> {
    * been disconnected with its reason), DisconnectedError or AbortedError.
    */
   async start(opts: { signal?: AbortSignal } = {}): Promise<HandshakeOf<P>> {
-    if (this.phase !== 'new') throw new Error(`BUG: ${this.protocol.id} peer started twice`)
     if (this.closeInfo) throw new DisconnectedError(this.closeInfo.reason, this.closeInfo.remote)
+    if (this.phase !== 'new') throw new Error(`BUG: ${this.protocol.id} peer started twice`)
     const hs = this.protocol.handshake
     if (!hs) {
       this.becomeReady(undefined as HandshakeOf<P>)
