@@ -6,6 +6,9 @@
  */
 
 export * from './crypto/index.js'
+// Layer 2-4: Node Discovery v4 (codec, endpoint proofs, service)
+export * as discv4 from './discv4/index.js'
+export { Discv4Error, type Discv4Node, Discv4Service } from './discv4/index.js'
 export * from './enr/index.js'
 export { type Counter, type Gauge, type Metrics, MetricsRegistry, noopMetrics } from './metrics/registry.js'
 // Layer 1: identity and encodings

@@ -1,0 +1,40 @@
+/**
+ * Node Discovery v4 (devp2p discv4.md, EIP-8, EIP-868): the wire codec (./wire), endpoint proofs
+ * and reply matching (pure), and the service that runs on a socket shared with discv5.
+ * @module
+ */
+export { Discv4Core, type DropReason, type Inbound } from './core.js'
+export { BOND_EXPIRATION_MS, EndpointProofs, MAX_ENDPOINT_PROOFS } from './proof.js'
+export {
+  GLOBAL_BURST,
+  GLOBAL_RATE,
+  MAX_TRACKED_IPS,
+  PER_IP_BURST,
+  PER_IP_RATE,
+  RateLimiter,
+  type RateLimitOptions,
+  type RateVerdict,
+} from './ratelimit.js'
+export {
+  type ExpectRefusal,
+  MAX_FINDNODE_RESULTS,
+  MAX_PENDING_PER_KEY,
+  MAX_PENDING_REPLIES,
+  type Matched,
+  type PendingReply,
+  RESPONSE_TIMEOUT_MS,
+  type ReplyKind,
+  ReplyMatcher,
+} from './replies.js'
+export {
+  Discv4Error,
+  type Discv4ErrorCode,
+  type Discv4Node,
+  type Discv4Options,
+  Discv4Service,
+  MIN_RELAYED_UDP_PORT,
+  makeNode,
+  type PongInfo,
+  type SocketAddr,
+} from './service.js'
+export * from './wire/index.js'
