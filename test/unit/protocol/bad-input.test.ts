@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { MetricsRegistry } from '../../../src/metrics/registry.js'
 import { DisconnectError, DisconnectedError, DisconnectReason } from '../../../src/protocol/index.js'
+import { encode } from '../../../src/rlp/index.js'
 import { echoProto, flush, rawPair } from './helpers.js'
 
 /** This suite checks that every bad input has its defined outcome and never leaks a pending request. */
@@ -33,7 +34,7 @@ describe('bad input from the remote', () => {
 
   test('a blob of exactly its 100-byte limit is accepted', async () => {
     const { peer, raw } = await rawPair(echoProto, {}, (p) => p.handle(echoProto.messages.blob, () => {}))
-    raw.send(0x05, new Uint8Array(98))
+    raw.send(0x05, encode(new Uint8Array(98)))
     await flush()
     assert.ok(!peer.closeReason)
   })
