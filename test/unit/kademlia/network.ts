@@ -33,7 +33,10 @@ export class SimNetwork {
         if (other === peer) continue
         const d = logDistance(peer.node.id, other.node.id)
         let b = buckets.get(d)
-        if (b === undefined) buckets.set(d, (b = []))
+        if (b === undefined) {
+          b = []
+          buckets.set(d, b)
+        }
         b.push(other.node)
       }
       for (const b of buckets.values()) {
