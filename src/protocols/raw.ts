@@ -1,0 +1,86 @@
+/**
+ * Byte-level RLP helpers for codecs that keep parts of a message opaque (block bodies, headers,
+ * transactions, proofs): split a list into views of its elements' encodings, and build a list from
+ * already-encoded parts, without decoding and re-encoding them.
+ * @module
+ */
+
+import { CodecError, toCodecError } from '../protocol/codec.js'
+import { listBounds, listHeader } from '../protocol/ids.js'
+import { decode, itemSize, type RlpItem } from '../rlp/index.js'
+
+/**
+ * Views of the encodings of the elements of the list spanning `bytes`. Call only on bytes already
+ * validated by `decode` (which checks every nested header), or use {@link decodeWithRaw}.
+ */
+export function splitList(bytes: Uint8Array): Uint8Array[] {
+  const { start, end } = listBounds(bytes)
+  const out: Uint8Array[] = []
+  for (let pos = start; pos < end; ) {
+    const size = itemSize(bytes.subarray(pos, end))
+    out.push(bytes.subarray(pos, pos + size))
+    pos += size
+  }
+  return out
+}
+
+/** Fully validate `bytes` as canonical RLP and return the item tree. Throws CodecError. */
+export function decodeItem(bytes: Uint8Array): RlpItem {
+  try {
+    return decode(bytes)
+  } catch (e) {
+    throw toCodecError(e)
+  }
+}
+
+/** Concatenate already-encoded items into one RLP list. */
+export function rawList(parts: readonly Uint8Array[]): Uint8Array {
+  let len = 0
+  for (const p of parts) len += p.length
+  const head = listHeader(len)
+  const out = new Uint8Array(head.length + len)
+  out.set(head, 0)
+  let pos = head.length
+  for (const p of parts) {
+    out.set(p, pos)
+    pos += p.length
+  }
+  return out
+}
+
+/** An opaque element that must be an RLP list (block header, block body, legacy transaction). */
+export function expectListEncoding(raw: Uint8Array, what: string): Uint8Array {
+  if ((raw[0] ?? 0) < 0xc0) throw new CodecError('BAD_SHAPE', `${what} must be a list`)
+  return raw
+}
+
+/**
+ * An EIP-2718 "consensus encoding" from its wire element: a legacy transaction or receipt is an
+ * RLP list (kept as is), a typed one is a byte string `type || payload` with type < 0x80.
+ */
+export function consensusFromWire(raw: Uint8Array, item: RlpItem, what: string): Uint8Array {
+  if (Array.isArray(item)) return raw
+  if (item.length === 0 || (item[0] as number) >= 0x80)
+    throw new CodecError('BAD_VALUE', `${what}: typed encoding needs a type byte below 0x80`)
+  return item
+}
+
+/** The wire element for a consensus encoding (inverse of {@link consensusFromWire}). */
+export function wireFromConsensus(enc: Uint8Array, what: string): Uint8Array {
+  const first = enc[0]
+  if (first === undefined) throw new RangeError(`${what}: empty encoding`)
+  if (first >= 0xc0) return enc
+  if (first >= 0x80) throw new RangeError(`${what}: neither an RLP list nor a typed encoding`)
+  const head = enc.length === 1 ? new Uint8Array(0) : itemHeader(enc.length)
+  const out = new Uint8Array(head.length + enc.length)
+  out.set(head, 0)
+  out.set(enc, head.length)
+  return out
+}
+
+function itemHeader(len: number): Uint8Array {
+  if (len < 56) return Uint8Array.of(0x80 + len)
+  const h = listHeader(len)
+  h[0] = (h[0] as number) - 0x40
+  return h
+}
