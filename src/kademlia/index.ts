@@ -13,14 +13,7 @@
  * @module
  */
 export * from './constants.js'
-export {
-  DistinctNetSet,
-  type DistinctNetSetOptions,
-  isLanIp,
-  isUnspecifiedIp,
-  parseIp,
-  subnetKey,
-} from './iplimit.js'
+export { DistinctNetSet, type DistinctNetSetOptions, isUnspecifiedIp, parseTableIp, subnetKey } from './iplimit.js'
 export {
   Lookup,
   type LookupOptions,

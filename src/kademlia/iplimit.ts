@@ -1,112 +1,22 @@
 /**
- * IP address parsing and the per-subnet counter behind the routing table's IP limits, modelled on
- * go-ethereum p2p/netutil `DistinctNetSet` and `AddrIsLAN`. Text in, bytes inside; no `node:net`.
+ * The per-subnet address counter behind the routing table's IP limits, modelled on go-ethereum
+ * p2p/netutil `DistinctNetSet`. Address text parsing and LAN classes come from ../util/ip.ts.
  * @module
  */
+import { parseIp, unmapIPv4 } from '../util/ip.js'
 
 /**
- * Parse IPv4 dotted-quad or IPv6 text into 4 or 16 bytes. IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is
- * returned as the 4-byte IPv4 address. A zone suffix (`fe80::1%eth0`) is ignored. Returns
- * `undefined` for anything else (leading zeros in IPv4 octets are refused as ambiguous).
+ * Parse IP text for the table: IPv4 (4 bytes) or IPv6 (16 bytes), with IPv4-mapped IPv6 returned
+ * as IPv4 so `::ffff:1.2.3.4` counts in 1.2.3.0/24. `undefined` when not an address.
  */
-export function parseIp(text: string): Uint8Array | undefined {
-  if (text.length === 0 || text.length > 64) return undefined
-  if (!text.includes(':')) return parseIpv4(text)
-  const zone = text.indexOf('%')
-  const v6 = parseIpv6(zone === -1 ? text : text.slice(0, zone))
-  if (v6 === undefined) return undefined
-  return isV4Mapped(v6) ? v6.slice(12) : v6
-}
-
-function parseIpv4(text: string): Uint8Array | undefined {
-  const out = new Uint8Array(4)
-  let part = 0
-  let value = 0
-  let digits = 0
-  for (let i = 0; i <= text.length; i++) {
-    const c = i === text.length ? 46 : text.charCodeAt(i)
-    if (c === 46) {
-      // '.': close an octet; refuse empty octets, leading zeros and a fifth octet
-      if (digits === 0 || part > 3) return undefined
-      out[part++] = value
-      value = 0
-      digits = 0
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && value === 0) return undefined
-      value = value * 10 + (c - 48)
-      if (value > 255) return undefined
-      digits++
-    } else return undefined
-  }
-  return part === 4 ? out : undefined
-}
-
-function parseIpv6(text: string): Uint8Array | undefined {
-  const halves = text.split('::')
-  if (halves.length > 2) return undefined
-  const head = parseGroups(halves[0] as string)
-  const tail = halves.length === 2 ? parseGroups(halves[1] as string) : []
-  if (head === undefined || tail === undefined) return undefined
-  const total = head.length + tail.length
-  if (halves.length === 2 ? total > 7 : total !== 8) return undefined
-  const out = new Uint8Array(16)
-  head.forEach((g, i) => {
-    out[2 * i] = g >> 8
-    out[2 * i + 1] = g & 0xff
-  })
-  tail.forEach((g, i) => {
-    const j = 8 - tail.length + i
-    out[2 * j] = g >> 8
-    out[2 * j + 1] = g & 0xff
-  })
-  return out
-}
-
-/** 16-bit groups of one side of `::`; a trailing dotted IPv4 counts as two groups. */
-function parseGroups(text: string): number[] | undefined {
-  if (text === '') return []
-  const parts = text.split(':')
-  const groups: number[] = []
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i] as string
-    if (i === parts.length - 1 && p.includes('.')) {
-      const v4 = parseIpv4(p)
-      if (v4 === undefined) return undefined
-      groups.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number))
-    } else {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined
-      groups.push(Number.parseInt(p, 16))
-    }
-  }
-  return groups
-}
-
-function isV4Mapped(ip: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (ip[i] !== 0) return false
-  return ip[10] === 0xff && ip[11] === 0xff
+export function parseTableIp(text: string): Uint8Array | undefined {
+  const ip = parseIp(text)
+  return ip === undefined ? undefined : unmapIPv4(ip)
 }
 
 /** True for `0.0.0.0` and `::`, which go-ethereum never admits to the table. */
 export function isUnspecifiedIp(ip: Uint8Array): boolean {
   return ip.every((b) => b === 0)
-}
-
-/**
- * True for loopback, private and link-local unicast addresses (127/8, 10/8, 172.16/12,
- * 192.168/16, 169.254/16, ::1, fc00::/7, fe80::/10): go-ethereum netutil `AddrIsLAN`.
- */
-export function isLanIp(ip: Uint8Array): boolean {
-  const a = ip[0] as number
-  const b = ip[1] as number
-  if (ip.length === 4) {
-    return (
-      a === 127 || a === 10 || (a === 172 && (b & 0xf0) === 16) || (a === 192 && b === 168) || (a === 169 && b === 254)
-    )
-  }
-  if ((a & 0xfe) === 0xfc) return true // fc00::/7 unique local
-  if (a === 0xfe && (b & 0xc0) === 0x80) return true // fe80::/10 link-local
-  for (let i = 0; i < 15; i++) if (ip[i] !== 0) return false
-  return ip[15] === 1 // ::1
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import { compareDistance, logDistance } from '../crypto/nodeid.js'
+import { isLan } from '../util/ip.js'
 import {
   BUCKET_IP_LIMIT,
   BUCKET_SIZE,
@@ -18,7 +19,7 @@ import {
   PING_INTERVAL_MS,
   TABLE_IP_LIMIT,
 } from './constants.js'
-import { DistinctNetSet, isLanIp, isUnspecifiedIp, parseIp } from './iplimit.js'
+import { DistinctNetSet, isUnspecifiedIp, parseTableIp } from './iplimit.js'
 import { cryptoRandom, type Random, shuffle } from './random.js'
 import { Revalidation } from './revalidation.js'
 import {
@@ -303,10 +304,15 @@ export class RoutingTable<N extends KadNode> {
     if (node.id.length !== NODE_ID_LENGTH) return rejected('bad-id')
     const key = idKey(node.id)
     if (key === this.#localKey) return rejected('self')
-    const ip = node.ip === undefined ? undefined : parseIp(node.ip)
-    if (ip === undefined || isUnspecifiedIp(ip)) return rejected('no-ip')
-
     const existing = this.#byKey.get(key)
+    // The common case is a known node seen again: reuse its parsed address.
+    const ip =
+      existing !== undefined && node.ip === existing.node.ip
+        ? existing.ip
+        : node.ip === undefined
+          ? undefined
+          : parseTableIp(node.ip)
+    if (ip === undefined || isUnspecifiedIp(ip)) return rejected('no-ip')
     if (existing !== undefined) return this.#bump(existing, node, ip, now, source)
 
     const distance = logDistance(this.localId, node.id)
@@ -451,7 +457,7 @@ export class RoutingTable<N extends KadNode> {
     const limits = this.#limits
     const tableIps = this.#tableIps
     if (limits === undefined || tableIps === undefined) return false
-    if (limits.exemptLan && isLanIp(ip)) return false
+    if (limits.exemptLan && isLan(ip)) return false
     if (!tableIps.canAdd(ip)) return 'table-ip-limit'
     bucket.ips ??= this.#netSet(limits.bucketLimit)
     if (!bucket.ips.canAdd(ip)) return 'bucket-ip-limit'

@@ -130,6 +130,13 @@ describe('RoutingTable IP limits', () => {
       assert.equal(off.table.addSeen(nodeAt(off.localId, 256, off.random, `8.8.8.${i}`), 0).outcome, 'added')
   })
 
+  test('This test checks that IPv4-mapped IPv6 addresses count in their IPv4 /24.', () => {
+    const { random, localId, table } = setup()
+    assert.equal(table.addSeen(nodeAt(localId, 256, random, '8.8.4.1'), 0).outcome, 'added')
+    assert.equal(table.addSeen(nodeAt(localId, 256, random, '::ffff:8.8.4.2'), 0).outcome, 'added')
+    assert.equal(table.addSeen(nodeAt(localId, 256, random, '8.8.4.3'), 0).reason, 'bucket-ip-limit')
+  })
+
   test('This test checks that IPv6 addresses are limited by their /24 as go-ethereum does, and by /64 when configured.', () => {
     const def = setup()
     const v6 = ['2a01:4f8:1::1', '2a01:4f8:2::1', '2a01:4f9::1'].map(
