@@ -10,6 +10,18 @@ export * from './crypto/index.js'
 export * as discv4 from './discv4/index.js'
 export { Discv4Error, type Discv4Node, Discv4Service } from './discv4/index.js'
 export * from './enr/index.js'
+// Layer 3: Kademlia routing table, revalidation and lookups shared by discv4 and discv5
+export * as kademlia from './kademlia/index.js'
+export {
+  type KadNode,
+  Lookup,
+  type LookupStep,
+  lookupDistances,
+  RoutingTable,
+  type RoutingTableOptions,
+  runLookup,
+  type TableEvent,
+} from './kademlia/index.js'
 export { type Counter, type Gauge, type Metrics, MetricsRegistry, noopMetrics } from './metrics/registry.js'
 // Layer 1: identity and encodings
 export * as rlp from './rlp/index.js'
