@@ -28,6 +28,7 @@ import {
   encodePacketWithHeader,
   GCM_TAG_SIZE,
   type HandshakePacket,
+  HeaderMasker,
   ID_NONCE_SIZE,
   isForeignPacket,
   isRequest,
@@ -45,7 +46,6 @@ import {
 import { buildHandshake, type LocalIdentity, verifyHandshake } from './handshake.js'
 import { type ActiveRequest, peerKey, RequestTracker } from './requests.js'
 import {
-  cryptoRandom,
   HANDSHAKE_TIMEOUT_MS,
   MAX_ACTIVE_REQUESTS,
   MAX_HANDSHAKES_PER_REQUEST,
@@ -55,6 +55,7 @@ import {
   MAX_SESSIONS,
   type NodeAddress,
   type OutgoingRequest,
+  pooledCryptoRandom,
   RANDOM_MESSAGE_SIZE,
   REQUEST_RETRIES,
   REQUEST_TIMEOUT_MS,
@@ -72,6 +73,8 @@ const MAX_PLAINTEXT = MAX_PACKET_SIZE - MASKING_IV_SIZE - STATIC_HEADER_SIZE - M
 interface Session {
   writeKey: Uint8Array
   readKey: Uint8Array
+  /** Masks headers of packets to this peer. */
+  masker: HeaderMasker
   /** Outgoing message count, the first 32 bits of each nonce (discv5-theory.md "Session Cache"). */
   counter: number
   /** False from sending our handshake until the peer's first message decrypts. */
@@ -118,6 +121,8 @@ export class Sessions {
   private readonly requestTimeout: number
   private readonly handshakeTimeout: number
   private readonly retries: number
+  /** Unmasks headers of packets to us. */
+  private readonly masker: HeaderMasker
   /** BOUNDED: maxSessions entries, LRU eviction. */
   private readonly sessions: Lru<string, Session>
   /** BOUNDED: MAX_PENDING_CHALLENGES entries, LRU eviction; expired ones are ignored. */
@@ -133,7 +138,8 @@ export class Sessions {
     this.localId = nodeIdFromPublicKey(publicKeyCompressed(cfg.privateKey))
     if (!equalBytes(cfg.enr.nodeId, this.localId)) throw new RangeError('enr does not belong to the private key')
     this.enr = cfg.enr
-    this.random = cfg.random ?? cryptoRandom
+    this.random = cfg.random ?? pooledCryptoRandom()
+    this.masker = new HeaderMasker(this.localId)
     this.findEnr = cfg.findEnr ?? (() => undefined)
     this.sessions = new Lru(cfg.maxSessions ?? MAX_SESSIONS)
     this.requestTimeout = cfg.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
@@ -240,6 +246,7 @@ export class Sessions {
         contact.nodeId,
         { kind: 'message', srcId: this.localId, nonce, body: { key: session.writeKey, plaintext } },
         this.random.bytes(MASKING_IV_SIZE),
+        session.masker,
       )
     } else {
       // discv5-theory.md step 1: no keys yet, so send random content and expect WHOAREYOU.
@@ -270,6 +277,7 @@ export class Sessions {
       to.nodeId,
       { kind: 'message', srcId: this.localId, nonce, body: { key: session.writeKey, plaintext } },
       this.random.bytes(MASKING_IV_SIZE),
+      session.masker,
     )
     out.push({ kind: 'transmit', to: to.addr, data })
   }
@@ -319,7 +327,7 @@ export class Sessions {
   // ---------- incoming ----------
 
   private onDatagram(from: SocketAddr, data: Uint8Array, now: number, out: SessionOutput[]): void {
-    const decoded = decodePacket(this.localId, data)
+    const decoded = decodePacket(this.localId, data, this.masker)
     if (!decoded.ok) {
       if (isForeignPacket(decoded.error)) out.push({ kind: 'foreign', from, data })
       else out.push({ kind: 'discarded', from, reason: 'bad-packet', detail: decoded.error.code })
@@ -393,6 +401,7 @@ export class Sessions {
     this.storeSession(r.peer, {
       writeKey: built.value.keys.initiatorKey,
       readKey: built.value.keys.recipientKey,
+      masker: new HeaderMasker(contact.nodeId),
       counter: 0,
       confirmed: false,
       node: { nodeId: contact.nodeId, addr: contact.addr },
@@ -432,6 +441,7 @@ export class Sessions {
     this.storeSession(peer, {
       writeKey: keys.recipientKey,
       readKey: keys.initiatorKey,
+      masker: new HeaderMasker(node.nodeId),
       counter: 0,
       confirmed: true,
       node,

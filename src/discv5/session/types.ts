@@ -3,7 +3,7 @@
  * Spec: devp2p discv5/discv5-theory.md#sessions.
  * @module
  */
-import { randomBytesArray } from '../../crypto/index.js'
+import { randomFillSync } from 'node:crypto'
 import type { Enr } from '../../enr/index.js'
 import type { RequestMessage, ResponseMessage } from '../wire/index.js'
 
@@ -117,8 +117,28 @@ export interface SessionRandom {
   bytes(n: number): Uint8Array
 }
 
-/** The default randomness: node:crypto. */
-export const cryptoRandom: SessionRandom = { bytes: randomBytesArray }
+/** Bytes drawn from the OS CSPRNG at a time by {@link pooledCryptoRandom}. */
+const RANDOM_POOL_SIZE = 4096
+
+/**
+ * The default randomness: node:crypto, drawn in 4 KiB batches (a packet needs several small
+ * random values and each CSPRNG call costs microseconds).
+ */
+export function pooledCryptoRandom(): SessionRandom {
+  const pool = new Uint8Array(RANDOM_POOL_SIZE)
+  let used = RANDOM_POOL_SIZE
+  return {
+    bytes(n: number): Uint8Array {
+      if (n > RANDOM_POOL_SIZE) return randomFillSync(new Uint8Array(n))
+      if (used + n > RANDOM_POOL_SIZE) {
+        randomFillSync(pool)
+        used = 0
+      }
+      used += n
+      return pool.slice(used - n, used)
+    },
+  }
+}
 
 /** Configuration of a {@link Sessions} machine. */
 export interface SessionsConfig {

@@ -5,7 +5,7 @@
  * AES, SHA-256 and HKDF come from node:crypto (OpenSSL); secp256k1 from ../../crypto.
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto'
+import { type Cipher, createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto'
 import { ecdhCompressed, sign, verify } from '../../crypto/index.js'
 import { utf8 } from '../../util/bytes.js'
 import { GCM_TAG_SIZE, KEY_SIZE, MASKING_IV_SIZE, NONCE_SIZE } from './constants.js'
@@ -33,6 +33,54 @@ export function maskHeader(destId: Uint8Array, maskingIv: Uint8Array, data: Uint
   if (maskingIv.length !== MASKING_IV_SIZE) throw new RangeError('masking-iv must be 16 bytes')
   const c = createCipheriv('aes-128-ctr', destId.subarray(0, KEY_SIZE), maskingIv)
   return view(c.update(data))
+}
+
+/**
+ * Reusable header masking for one key: AES-128-CTR built from a cached AES-ECB cipher, so the
+ * hot path does not create a cipher per packet (node:crypto fixes the IV at creation). Gives the
+ * same bytes as {@link maskHeader} (128-bit big-endian counter).
+ */
+export class HeaderMasker {
+  private readonly ecb: Cipher
+  private blocks = new Uint8Array(64)
+
+  constructor(destId: Uint8Array) {
+    this.ecb = createCipheriv('aes-128-ecb', destId.subarray(0, KEY_SIZE), null)
+    this.ecb.setAutoPadding(false)
+  }
+
+  /**
+   * XOR `data` with the keystream from counter block `maskingIv`, skipping the first `offset`
+   * bytes of keystream (to unmask the authdata after the static header).
+   */
+  apply(maskingIv: Uint8Array, data: Uint8Array, offset = 0): Uint8Array {
+    if (maskingIv.length !== MASKING_IV_SIZE) throw new RangeError('masking-iv must be 16 bytes')
+    const first = Math.floor(offset / 16)
+    const n = Math.ceil((offset + data.length) / 16) - first
+    if (this.blocks.length < n * 16) this.blocks = new Uint8Array(n * 16 * 2)
+    const blocks = this.blocks
+    blocks.set(maskingIv, 0)
+    addToCounter(blocks, 0, first)
+    for (let i = 1; i < n; i++) {
+      blocks.copyWithin(i * 16, (i - 1) * 16, i * 16)
+      addToCounter(blocks, i * 16, 1)
+    }
+    const ks = this.ecb.update(blocks.subarray(0, n * 16))
+    const out = new Uint8Array(data.length)
+    const skip = offset - first * 16
+    for (let i = 0; i < data.length; i++) out[i] = (data[i] as number) ^ (ks[i + skip] as number)
+    return out
+  }
+}
+
+/** Add `n` to the 128-bit big-endian counter at `buf[at..at+16]`. */
+function addToCounter(buf: Uint8Array, at: number, n: number): void {
+  let carry = n
+  for (let i = at + 15; i >= at && carry > 0; i--) {
+    const v = (buf[i] as number) + (carry % 256)
+    buf[i] = v & 0xff
+    carry = Math.floor(carry / 256) + (v >> 8)
+  }
 }
 
 /** AES-128-GCM encryption; returns ciphertext || 16-byte tag. */

@@ -24,7 +24,7 @@ import {
   STATIC_HEADER_SIZE,
   WHOAREYOU_AUTHDATA_SIZE,
 } from './constants.js'
-import { aesGcmEncrypt, maskHeader } from './crypto.js'
+import { aesGcmEncrypt, type HeaderMasker, maskHeader } from './crypto.js'
 import { WireError } from './errors.js'
 
 /** Packet flag of an ordinary message packet. */
@@ -150,11 +150,13 @@ function checkOutgoing(p: OutgoingPacket, maskingIv: Uint8Array): void {
  * Encode a packet for `destId`. Returns the datagram and the unmasked `masking-iv || header`
  * (for WHOAREYOU this is the challenge-data a handshake answers). Throws {@link WireError}
  * `TOO_LARGE` when the packet would exceed {@link MAX_PACKET_SIZE}, RangeError on bad field sizes.
+ * `masker`, if given, must be a {@link HeaderMasker} for `destId` (saves a cipher per packet).
  */
 export function encodePacketWithHeader(
   destId: Uint8Array,
   p: OutgoingPacket,
   maskingIv: Uint8Array,
+  masker?: HeaderMasker,
 ): { packet: Uint8Array; header: Uint8Array } {
   checkOutgoing(p, maskingIv)
   const { flag, authdata } = authdataOf(p)
@@ -170,7 +172,8 @@ export function encodePacketWithHeader(
   header.set(authdata, AUTHDATA_START)
   const out = new Uint8Array(headerLen + bodyLen)
   out.set(maskingIv, 0)
-  out.set(maskHeader(destId, maskingIv, header.subarray(HEADER_START)), HEADER_START)
+  const plainHeader = header.subarray(HEADER_START)
+  out.set(masker ? masker.apply(maskingIv, plainHeader) : maskHeader(destId, maskingIv, plainHeader), HEADER_START)
   if (p.kind !== 'whoareyou') {
     const body = 'raw' in p.body ? p.body.raw : aesGcmEncrypt(p.body.key, p.nonce, p.body.plaintext, header)
     out.set(body, headerLen)
@@ -179,20 +182,27 @@ export function encodePacketWithHeader(
 }
 
 /** Encode a packet for `destId` with the given masking IV. See {@link encodePacketWithHeader}. */
-export function encodePacket(destId: Uint8Array, p: OutgoingPacket, maskingIv: Uint8Array): Uint8Array {
-  return encodePacketWithHeader(destId, p, maskingIv).packet
+export function encodePacket(
+  destId: Uint8Array,
+  p: OutgoingPacket,
+  maskingIv: Uint8Array,
+  masker?: HeaderMasker,
+): Uint8Array {
+  return encodePacketWithHeader(destId, p, maskingIv, masker).packet
 }
 
 /**
  * Decode a datagram addressed to `localId`: unmask and check the header, split the authdata.
  * The message stays encrypted (see {@link MessagePacket.message}). Never throws.
+ * `masker`, if given, must be a {@link HeaderMasker} for `localId` (saves a cipher per packet).
  */
-export function decodePacket(localId: Uint8Array, data: Uint8Array): Result<Packet, WireError> {
+export function decodePacket(localId: Uint8Array, data: Uint8Array, masker?: HeaderMasker): Result<Packet, WireError> {
   if (data.length < MIN_PACKET_SIZE) return err(new WireError('TOO_SHORT', `${data.length} bytes`))
   if (data.length > MAX_PACKET_SIZE) return err(new WireError('TOO_LARGE', `${data.length} bytes`))
   const maskingIv = data.subarray(0, MASKING_IV_SIZE)
-  const ctr = createDecipheriv('aes-128-ctr', localId.subarray(0, KEY_SIZE), maskingIv)
-  const sh = ctr.update(data.subarray(HEADER_START, AUTHDATA_START))
+  const ctr = masker ? undefined : createDecipheriv('aes-128-ctr', localId.subarray(0, KEY_SIZE), maskingIv)
+  const masked = data.subarray(HEADER_START, AUTHDATA_START)
+  const sh = ctr ? ctr.update(masked) : (masker as HeaderMasker).apply(maskingIv, masked)
   for (let i = 0; i < PROTOCOL_ID.length; i++)
     if (sh[i] !== PROTOCOL_ID[i]) return err(new WireError('BAD_PROTOCOL_ID'))
   const version = ((sh[6] as number) << 8) | (sh[7] as number)
@@ -210,7 +220,11 @@ export function decodePacket(localId: Uint8Array, data: Uint8Array): Result<Pack
   const header = new Uint8Array(headerEnd)
   header.set(maskingIv, 0)
   header.set(sh, HEADER_START)
-  header.set(ctr.update(data.subarray(AUTHDATA_START, headerEnd)), AUTHDATA_START)
+  const maskedAuth = data.subarray(AUTHDATA_START, headerEnd)
+  header.set(
+    ctr ? ctr.update(maskedAuth) : (masker as HeaderMasker).apply(maskingIv, maskedAuth, STATIC_HEADER_SIZE),
+    AUTHDATA_START,
+  )
   const nonce = header.subarray(HEADER_START + 9, HEADER_START + 9 + NONCE_SIZE)
   const authdata = header.subarray(AUTHDATA_START)
   const iv = header.subarray(0, MASKING_IV_SIZE)

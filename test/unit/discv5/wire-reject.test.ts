@@ -7,9 +7,11 @@ import {
   decodePacket,
   encodeMessage,
   encodePacket,
+  HeaderMasker,
   isForeignPacket,
   MAX_PACKET_SIZE,
   MIN_PACKET_SIZE,
+  maskHeader,
   type WireErrorCode,
 } from '../../../src/discv5/wire/index.js'
 import { concatBytes, fromHex } from '../../../src/util/bytes.js'
@@ -188,5 +190,33 @@ describe('discv5 wire: rejected messages', () => {
       }),
       { numRuns: 3000 },
     )
+  })
+})
+
+describe('discv5 wire: cached header masking', () => {
+  test('HeaderMasker gives the AES-CTR bytes of maskHeader, with counter carries and offsets', () => {
+    const id = fromHex('bbbb9d047f0488c0b5a93c1c3f2d8bafc7c8ff337024a55434a0d0555de64db9')
+    const m = new HeaderMasker(id)
+    const data = new Uint8Array(300).map((_, i) => i * 7)
+    for (const ivHex of [
+      '00'.repeat(16),
+      'ff'.repeat(16),
+      `${'00'.repeat(15)}fe`,
+      `${'12'.repeat(8)}${'ff'.repeat(8)}`,
+    ]) {
+      const iv = fromHex(ivHex)
+      for (const len of [0, 1, 23, 55, 300]) {
+        const want = maskHeader(id, iv, data.subarray(0, len))
+        assert.deepEqual(m.apply(iv, data.subarray(0, len)), want)
+        if (len > 23) assert.deepEqual(m.apply(iv, data.subarray(23, len), 23), want.subarray(23))
+      }
+    }
+  })
+  test('decoding with and without a masker agrees on every vector', () => {
+    const m = new HeaderMasker(idB)
+    for (const v of V.packets) {
+      const data = fromHex(v.encoded)
+      assert.deepEqual(decodePacket(idB, data, m), decodePacket(idB, data))
+    }
   })
 })
