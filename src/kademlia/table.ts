@@ -260,19 +260,23 @@ export class RoutingTable<N extends KadNode> {
   closest(target: Uint8Array, n: number, options: QueryOptions = {}): N[] {
     const out: N[] = []
     if (n <= 0) return out
-    for (const e of this.#members()) {
-      if (options.liveOnly && !e.live) continue
-      const id = e.node.id
-      if (out.length === n && compareDistance(target, id, (out[n - 1] as N).id) >= 0) continue
-      let lo = 0
-      let hi = out.length
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1
-        if (compareDistance(target, (out[mid] as N).id, id) <= 0) lo = mid + 1
-        else hi = mid
+    const liveOnly = options.liveOnly === true
+    for (const b of this.#buckets) {
+      if (b === undefined) continue
+      for (const e of b.entries) {
+        if (liveOnly && !e.live) continue
+        const id = e.node.id
+        if (out.length === n && compareDistance(target, id, (out[n - 1] as N).id) >= 0) continue
+        let lo = 0
+        let hi = out.length
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1
+          if (compareDistance(target, (out[mid] as N).id, id) <= 0) lo = mid + 1
+          else hi = mid
+        }
+        out.splice(lo, 0, e.node)
+        if (out.length > n) out.pop()
       }
-      out.splice(lo, 0, e.node)
-      if (out.length > n) out.pop()
     }
     return out
   }
