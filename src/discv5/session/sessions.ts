@@ -26,21 +26,18 @@ import {
   encodeMessage,
   encodePacket,
   encodePacketWithHeader,
-  GCM_TAG_SIZE,
   type HandshakePacket,
   HeaderMasker,
   ID_NONCE_SIZE,
   isForeignPacket,
   isRequest,
   MASKING_IV_SIZE,
-  MAX_PACKET_SIZE,
+  MAX_MESSAGE_PLAINTEXT,
   MAX_REQUEST_ID_SIZE,
-  MESSAGE_AUTHDATA_SIZE,
   type MessagePacket,
   NONCE_SIZE,
   type ResponseMessage,
   responseTypeOf,
-  STATIC_HEADER_SIZE,
   type WhoareyouPacket,
 } from '../wire/index.js'
 import { buildHandshake, type LocalIdentity, verifyHandshake } from './handshake.js'
@@ -66,9 +63,6 @@ import {
   type SessionsConfig,
   type SocketAddr,
 } from './types.js'
-
-/** Largest message plaintext an ordinary message packet can carry. */
-const MAX_PLAINTEXT = MAX_PACKET_SIZE - MASKING_IV_SIZE - STATIC_HEADER_SIZE - MESSAGE_AUTHDATA_SIZE - GCM_TAG_SIZE
 
 interface Session {
   writeKey: Uint8Array
@@ -213,7 +207,7 @@ export class Sessions {
     if (request.msg.reqId.length > MAX_REQUEST_ID_SIZE) throw new RangeError('request id over 8 bytes')
     let error: RequestFailure | undefined
     let r: ActiveRequest | undefined
-    if (encodeMessage(request.msg).length > MAX_PLAINTEXT) error = 'too-large'
+    if (encodeMessage(request.msg).length > MAX_MESSAGE_PLAINTEXT) error = 'too-large'
     else if (this.requests.size >= MAX_ACTIVE_REQUESTS) error = 'too-many-requests'
     else {
       r = this.requests.add(request, peerKey(request.contact.nodeId, request.contact.addr))
@@ -268,7 +262,7 @@ export class Sessions {
       return
     }
     const plaintext = encodeMessage(msg)
-    if (plaintext.length > MAX_PLAINTEXT) {
+    if (plaintext.length > MAX_MESSAGE_PLAINTEXT) {
       out.push({ kind: 'discarded', from: to.addr, reason: 'too-large', detail: msg.type })
       return
     }

@@ -9,9 +9,11 @@ import {
   encodePacket,
   HeaderMasker,
   isForeignPacket,
+  MAX_MESSAGE_PLAINTEXT,
   MAX_PACKET_SIZE,
   MIN_PACKET_SIZE,
   maskHeader,
+  packNodes,
   type WireErrorCode,
 } from '../../../src/discv5/wire/index.js'
 import { concatBytes, fromHex } from '../../../src/util/bytes.js'
@@ -218,5 +220,38 @@ describe('discv5 wire: cached header masking', () => {
       const data = fromHex(v.encoded)
       assert.deepEqual(decodePacket(idB, data, m), decodePacket(idB, data))
     }
+  })
+})
+
+describe('discv5 wire: NODES packing', () => {
+  test('16 records of 300 bytes split into packets that each fit 1280 bytes, order kept', () => {
+    const rec = (i: number) => concatBytes(fromHex('f9012b'), new Uint8Array(299).fill(i))
+    const records = Array.from({ length: 16 }, (_, i) => rec(i))
+    assert.equal(records[0]?.length, 302)
+    const reqId = fromHex('0102030405060708')
+    const msgs = packNodes(reqId, records)
+    assert.ok(msgs.length >= 4 && msgs.length <= 6)
+    for (const m of msgs) {
+      assert.equal(m.total, msgs.length)
+      const size = encodePacket(
+        idB,
+        {
+          kind: 'message',
+          srcId: idA,
+          nonce: new Uint8Array(12),
+          body: { key: new Uint8Array(16), plaintext: encodeMessage(m) },
+        },
+        new Uint8Array(16),
+      ).length
+      assert.ok(size <= MAX_PACKET_SIZE, `${size} bytes`)
+    }
+    assert.deepEqual(
+      msgs.flatMap((m) => m.enrs),
+      records,
+    )
+  })
+  test('no records still answers with one empty NODES; an impossible record is refused', () => {
+    assert.deepEqual(packNodes(Uint8Array.of(1), []), [{ type: 'NODES', reqId: Uint8Array.of(1), total: 1, enrs: [] }])
+    assert.throws(() => packNodes(Uint8Array.of(1), [new Uint8Array(MAX_MESSAGE_PLAINTEXT)]), RangeError)
   })
 })
