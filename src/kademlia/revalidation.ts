@@ -24,7 +24,7 @@ export type RevalidationStep<N extends KadNode> =
 
 /** Outcome of {@link Revalidation.onPong}. */
 export interface PongOutcome {
-  /** Whether the node is a bucket member (false: it was removed meanwhile, nothing changed). */
+  /** Whether the node is a bucket member (false: unknown, or waiting in the replacement cache). */
   known: boolean
   /** The PONG announced a newer record than ours: fetch it (ENRREQUEST / FINDNODE [0]) and `table.update` it. */
   recordStale: boolean
@@ -129,7 +129,12 @@ export class Revalidation<N extends KadNode> {
     const key = idKey(id)
     this.#active.delete(key)
     const e = this.host.entryByKey(key)
-    if (e === undefined || !e.inBucket) return { known: false, recordStale: false }
+    if (e === undefined) return { known: false, recordStale: false }
+    if (!e.inBucket) {
+      // A replacement that answers is preferred when a slot frees up.
+      e.live = true
+      return { known: false, recordStale: false }
+    }
     e.checks++
     e.live = true
     this.#moveTo(this.#slow, e, now)

@@ -90,6 +90,10 @@ describe('Revalidation scheduling', () => {
     for (const m of members) table.addSeen(m, 0)
     const rep = nodeAt(localId, 256, random)
     table.addSeen(rep, 0)
+    const rep2 = nodeAt(localId, 256, random)
+    table.addSeen(rep2, 0)
+    assert.deepEqual(reval.onPong(rep.id, 0), { known: false, recordStale: false }) // a replacement answering …
+    assert.equal(table.info(rep.id)?.live, true) // … is preferred for promotion
     for (const m of members) reval.onPong(m.id, 1)
     assert.deepEqual(reval.counts, { fast: 0, slow: BUCKET_SIZE, active: 0 })
     const { node, at } = nextPing(reval, 1)
