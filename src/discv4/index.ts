@@ -4,6 +4,19 @@
  * @module
  */
 export { Discv4Core, type DropReason, type Inbound } from './core.js'
+export { Discv4Error, type Discv4ErrorCode } from './errors.js'
+export { MAX_ITERATOR_BUFFER, MIN_LOOKUP_INTERVAL_MS, RandomNodes } from './iterator.js'
+export {
+  type Discv4Node,
+  isLanText,
+  MIN_RELAYED_UDP_PORT,
+  makeNode,
+  nodeFromNeighbor,
+  nodeToEnode,
+  type SocketAddr,
+  withRecord,
+} from './node.js'
+export { MAX_BOND_WAITERS } from './pending.js'
 export { BOND_EXPIRATION_MS, EndpointProofs, MAX_ENDPOINT_PROOFS } from './proof.js'
 export {
   GLOBAL_BURST,
@@ -15,6 +28,7 @@ export {
   type RateLimitOptions,
   type RateVerdict,
 } from './ratelimit.js'
+export { verifyRecord } from './record.js'
 export {
   type ExpectRefusal,
   MAX_FINDNODE_RESULTS,
@@ -27,14 +41,11 @@ export {
   ReplyMatcher,
 } from './replies.js'
 export {
-  Discv4Error,
-  type Discv4ErrorCode,
-  type Discv4Node,
   type Discv4Options,
   Discv4Service,
-  MIN_RELAYED_UDP_PORT,
-  makeNode,
+  MAX_RECORD_FETCHES,
   type PongInfo,
-  type SocketAddr,
+  REFRESH_RANDOM_LOOKUPS,
+  type RequestOptions,
 } from './service.js'
 export * from './wire/index.js'

@@ -1,18 +1,19 @@
 /**
  * Node Discovery v4 service (layer 4): turns datagrams into table updates and answers, and runs
- * PING, FINDNODE, ENRREQUEST, lookups and revalidation on an injected clock.
+ * PING, FINDNODE, ENRREQUEST, lookups, the random-node iterator, refresh and revalidation on an
+ * injected clock.
  *
  * The UDP socket belongs to the caller, so one port can serve discv4 and discv5: hand every
  * datagram to {@link Discv4Service.handle} (it returns false for anything not shaped like discv4,
  * which then goes to discv5), and give the service a `send` function. Spec: devp2p discv4.md,
- * EIP-868. Rules: ./core.ts; codec: ./wire/.
+ * EIP-868. Rules: ./core.ts; codec: ./wire/; requests: ./pending.ts; iterator: ./iterator.ts.
  * @module
  */
 import { keccak256, publicKey64 } from '../crypto/index.js'
-import { decompressPublicKey } from '../crypto/secp256k1.js'
-import { Enr } from '../enr/index.js'
+import type { Enr } from '../enr/index.js'
 import {
   BUCKET_SIZE,
+  cryptoRandom,
   type IpLimitOptions,
   Lookup,
   type Random,
@@ -20,13 +21,17 @@ import {
   RoutingTable,
   runLookup,
 } from '../kademlia/index.js'
-import { cryptoRandom } from '../kademlia/random.js'
-import { type Counter, type Metrics, noopMetrics } from '../metrics/registry.js'
+import { type Counter, type Gauge, type Metrics, noopMetrics } from '../metrics/registry.js'
 import { equalBytes, toHex } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
-import { isLan, normalizeIp, parseIp } from '../util/ip.js'
+import { normalizeIp } from '../util/ip.js'
 import { Discv4Core } from './core.js'
+import { Discv4Error } from './errors.js'
+import { RandomNodes } from './iterator.js'
+import { type Discv4Node, isLanText, nodeFromNeighbor, type SocketAddr, withRecord } from './node.js'
+import { PendingRequests, type Waiter } from './pending.js'
 import { RateLimiter, type RateLimitOptions } from './ratelimit.js'
+import { verifyRecord } from './record.js'
 import { RESPONSE_TIMEOUT_MS, type ReplyKind } from './replies.js'
 import {
   type DecodedPacket,
@@ -41,33 +46,21 @@ import {
   type Packet,
 } from './wire/index.js'
 
-/** A node as discv4 knows it: public key and endpoint (and, once fetched, its record's seq). */
-export interface Discv4Node {
-  /** keccak256(publicKey). */
-  readonly id: Uint8Array
-  /** 64-byte public key. */
-  readonly publicKey: Uint8Array
-  readonly ip: string
-  readonly udp: number
-  readonly tcp: number
-  readonly seq?: bigint
-}
+/** Record fetches (ENRREQUEST after a higher enr-seq) in flight at once. Ours. */
+export const MAX_RECORD_FETCHES = 16
 
-/** Where a datagram came from or goes to. */
-export interface SocketAddr {
-  ip: string
-  port: number
-}
-
-/** Lowest UDP port we accept for a relayed node. go-ethereum v4_udp.go nodeFromRPC `errLowPort` (≤ 1024). */
-export const MIN_RELAYED_UDP_PORT = 1025
+/** Random lookups per table refresh, after the self lookup. go-ethereum table.go `doRefresh` (3). */
+export const REFRESH_RANDOM_LOOKUPS = 3
 
 /** Options of a {@link Discv4Service}. */
 export interface Discv4Options {
   privateKey: Uint8Array
   /** Send one datagram; the socket owner's job. */
   send: (bytes: Uint8Array, to: SocketAddr) => void
-  /** What we advertise in PING `from`. Default: no IP, ports 0. */
+  /**
+   * What we advertise in PING `from`. Default: no IP, ports 0. Give the real one: some peers
+   * (@ethereumjs/devp2p) drop a PING whose `from` has no IP, and use `from` to PING back.
+   */
   endpoint?: Endpoint
   /** Our current record (RLP), served to ENRREQUEST; without one ENRREQUEST is ignored. */
   record?: () => Uint8Array | undefined
@@ -82,21 +75,9 @@ export interface Discv4Options {
   rateLimit?: RateLimitOptions | false
   /** Routing table IP limits, on by default. */
   ipLimits?: IpLimitOptions | false
+  /** Mean table refresh interval, ms (each one waits a random time in [½, 1] of it). Default {@link REFRESH_INTERVAL_MS}. */
+  refreshIntervalMs?: number
   metrics?: Metrics
-}
-
-/** Error codes of our own requests. */
-export type Discv4ErrorCode = 'TIMEOUT' | 'CLOSED' | 'BUSY' | 'BAD_RECORD'
-
-/** Why a discv4 request of ours failed. */
-export class Discv4Error extends Error {
-  override name = 'Discv4Error'
-  constructor(
-    readonly code: Discv4ErrorCode,
-    detail = '',
-  ) {
-    super(detail ? `${code}: ${detail}` : code)
-  }
 }
 
 /** What a PONG told us. */
@@ -107,23 +88,9 @@ export interface PongInfo {
   enrSeq?: bigint
 }
 
-interface Waiter {
-  node: Discv4Node
-  nodes: Discv4Node[]
-  resolve(v: unknown): void
-  reject(e: Error): void
-  detach(): void
-}
-
-/** Most callers waiting for a node's PING after ours (the second half of a bond). Ours. */
-const MAX_BOND_WAITERS = 256
-
-/** Convert an enode-style key and endpoint to a {@link Discv4Node}. */
-export function makeNode(publicKey: Uint8Array, ip: string, udp: number, tcp = udp): Discv4Node {
-  const key = publicKey.length === 64 ? publicKey : decompressPublicKey(publicKey)
-  const norm = normalizeIp(ip)
-  if (!norm) throw new RangeError(`not an IP address: ${ip}`)
-  return { id: keccak256(key), publicKey: key, ip: norm, udp, tcp }
+/** Options of calls that go to the network. */
+export interface RequestOptions {
+  signal?: AbortSignal
 }
 
 /** The discv4 protocol endpoint. */
@@ -133,22 +100,21 @@ export class Discv4Service {
   readonly core = new Discv4Core<Waiter>()
   /** Datagrams dropped, by reason (bounded by the code's reasons). */
   readonly dropped = new Map<string, number>()
-  private readonly clock: Clock
+  readonly clock: Clock
   private readonly unixTime: () => number
   private readonly random: Random
   private readonly limiter: RateLimiter | undefined
-  private readonly metrics: Metrics
+  private readonly pending: PendingRequests
   private readonly droppedCounter: Counter
-  /** BOUNDED: MAX_BOND_WAITERS callbacks. */
-  private readonly bondWaiters = new Map<string, (() => void)[]>()
-  private bondWaiterCount = 0
-  private replyTimer: Timer | undefined
-  private replyTimerAt = Number.POSITIVE_INFINITY
+  private readonly receivedCounter: Counter
+  private readonly tableGauge: Gauge
+  /** BOUNDED: MAX_RECORD_FETCHES node ids (hex). */
+  private readonly fetching = new Set<string>()
+  private readonly closing = new AbortController()
   private revalTimer: Timer | undefined
   private revalTimerAt = Number.POSITIVE_INFINITY
   private refreshTimer: Timer | undefined
-  private readonly lookups = new Set<AbortController>()
-  private closed = false
+  private refreshing: Promise<void> | undefined
 
   constructor(private readonly opts: Discv4Options) {
     this.clock = opts.clock ?? systemClock
@@ -157,21 +123,23 @@ export class Discv4Service {
     this.localId = keccak256(publicKey64(opts.privateKey))
     this.table = new RoutingTable<Discv4Node>({ localId: this.localId, random: this.random, ipLimits: opts.ipLimits })
     this.limiter = opts.rateLimit === false ? undefined : new RateLimiter(opts.rateLimit, this.clock.now())
-    this.metrics = opts.metrics ?? noopMetrics
-    this.droppedCounter = this.metrics.counter('discv4_dropped_total', 'discv4 datagrams dropped, by reason')
+    this.pending = new PendingRequests(this.clock, this.core.replies, RESPONSE_TIMEOUT_MS)
+    const metrics = opts.metrics ?? noopMetrics
+    this.droppedCounter = metrics.counter('discv4_dropped_total', 'discv4 datagrams dropped, by reason')
+    this.receivedCounter = metrics.counter('discv4_received_total', 'discv4 packets accepted, by kind')
+    this.tableGauge = metrics.gauge('discv4_table_nodes', 'discv4 routing table members')
   }
 
-  /** Seed the table with the bootnodes, start revalidation and the periodic refresh lookups. */
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.closing.signal.aborted
+  }
+
+  /** Seed the table with the bootnodes, start revalidation and the refresh (at once, then periodically). */
   start(): void {
-    const now = this.clock.now()
-    for (const b of this.opts.bootnodes ?? []) this.table.addSeen(b, now)
+    this.seed()
     this.scheduleRevalidation()
-    const refresh = () => {
-      if (this.closed) return
-      void this.lookup(undefined).catch(() => {})
-      this.refreshTimer = this.clock.setTimer(REFRESH_INTERVAL_MS, refresh)
-    }
-    this.refreshTimer = this.clock.setTimer(0, refresh)
+    this.scheduleRefresh(0)
   }
 
   /**
@@ -191,6 +159,7 @@ export class Discv4Service {
     if (!r.ok) return this.drop(r.error.code)
     const d = r.value
     if (equalBytes(d.fromId, this.localId)) return this.drop('self')
+    this.receivedCounter.inc({ kind: d.packet.kind })
     this.dispatch(d, toHex(d.fromId), ip, from.port, now)
     return true
   }
@@ -213,23 +182,22 @@ export class Discv4Service {
           { kind: 'pong', to: { ip, udp: port, tcp: p.from.tcp }, replyToken: d.hash, expiration, ...this.seq() },
           to,
         )
-        const node: Discv4Node = { id: d.fromId, publicKey: d.fromKey, ip, udp: port, tcp: p.from.tcp }
+        const node = this.known({ id: d.fromId, publicKey: d.fromKey, ip, udp: port, tcp: p.from.tcp })
         if (out.pingBack) {
           void this.ping(node).catch(() => {})
         } else if (this.core.proofs.verified(key, ip, now)) {
           this.table.addVerified(node, now)
-          this.scheduleRevalidation()
+          this.tableChanged()
+          this.maybeFetchRecord(node, p.enrSeq)
         }
-        for (const w of [...(this.bondWaiters.get(key) ?? [])]) w()
+        this.pending.pingReceived(key)
         return
       }
       case 'answer-findnode': {
-        const target = keccak256(out.target)
-        const relayLan = isLan(parseIp(ip) ?? new Uint8Array(4))
+        const relayLan = isLanText(ip)
         const nodes: NeighborNode[] = []
-        for (const n of this.table.closest(target, BUCKET_SIZE, { liveOnly: true })) {
-          if (!relayLan && isLan(parseIp(n.ip) ?? new Uint8Array(4))) continue
-          nodes.push({ ip: n.ip, udp: n.udp, tcp: n.tcp, publicKey: n.publicKey })
+        for (const n of this.table.closest(keccak256(out.target), BUCKET_SIZE, { liveOnly: true })) {
+          if (relayLan || !isLanText(n.ip)) nodes.push({ ip: n.ip, udp: n.udp, tcp: n.tcp, publicKey: n.publicKey })
         }
         for (const b of encodeNeighbors(this.opts.privateKey, nodes, expirationFrom(this.unixTime())))
           this.opts.send(b, to)
@@ -256,56 +224,47 @@ export class Discv4Service {
   private onReply(w: Waiter, done: boolean, found: NeighborNode[], d: DecodedPacket, ip: string, now: number): void {
     const p = d.packet
     if (p.kind === 'pong') {
-      this.table.addVerified(w.node, now)
-      this.table.revalidation.onPong(w.node.id, now, p.enrSeq)
-      this.scheduleRevalidation()
-      const info: PongInfo = { to: p.to }
-      if (p.enrSeq !== undefined) info.enrSeq = p.enrSeq
-      this.settle(w, info)
-      return
-    }
-    if (p.kind === 'neighbors') {
-      const relayLan = isLan(parseIp(ip) ?? new Uint8Array(4))
+      const node = this.known(w.node)
+      this.table.addVerified(node, now)
+      const outcome = this.table.revalidation.onPong(node.id, now, p.enrSeq)
+      this.tableChanged()
+      if (outcome.recordStale) this.maybeFetchRecord(node, p.enrSeq)
+      this.pending.settle(w, p.enrSeq === undefined ? { to: p.to } : { to: p.to, enrSeq: p.enrSeq })
+    } else if (p.kind === 'neighbors') {
+      const relayLan = isLanText(ip)
       for (const n of found) {
-        const b = parseIp(n.ip)
-        if (!b || n.udp < MIN_RELAYED_UDP_PORT || (!relayLan && isLan(b))) continue
-        const node: Discv4Node = {
-          id: keccak256(n.publicKey),
-          publicKey: n.publicKey,
-          ip: n.ip,
-          udp: n.udp,
-          tcp: n.tcp,
-        }
-        if (!equalBytes(node.id, this.localId)) w.nodes.push(node)
+        const node = nodeFromNeighbor(n, relayLan)
+        if (node && !equalBytes(node.id, this.localId)) w.nodes.push(node)
       }
-      if (done) this.settle(w, w.nodes)
-      return
-    }
-    if (p.kind === 'enrresponse') {
-      const r = Enr.tryDecode(p.record)
-      if (!r.ok) {
-        this.fail(w, new Discv4Error('BAD_RECORD', r.error.message))
-        return
-      }
-      let key: Uint8Array | undefined
-      try {
-        key = decompressPublicKey(r.value.publicKey)
-      } catch {
-        key = undefined
-      }
-      if (!key || !equalBytes(key, d.fromKey)) this.fail(w, new Discv4Error('BAD_RECORD', 'signed by another key'))
-      else this.settle(w, r.value)
+      if (done) this.pending.settle(w, w.nodes)
+    } else if (p.kind === 'enrresponse') {
+      const r = verifyRecord(p.record, d.fromKey)
+      if (r.ok) this.pending.settle(w, r.value)
+      else this.pending.fail(w, r.error)
     }
   }
 
-  private settle(w: Waiter, v: unknown): void {
-    w.detach()
-    w.resolve(v)
+  /** The table's copy of `n` when its endpoint is unchanged (it may carry a fetched record), else `n`. */
+  private known(n: Discv4Node): Discv4Node {
+    const cur = this.table.get(n.id)
+    return cur && cur.ip === n.ip && cur.udp === n.udp ? cur : n
   }
 
-  private fail(w: Waiter, e: Error): void {
-    w.detach()
-    w.reject(e)
+  /** Fetch `node`'s record when it announced a newer one than the table holds (EIP-868). */
+  private maybeFetchRecord(node: Discv4Node, remoteSeq: bigint | undefined): void {
+    const cur = this.table.get(node.id)
+    if (remoteSeq === undefined || !cur || remoteSeq <= (cur.seq ?? 0n)) return
+    const key = toHex(node.id)
+    if (this.fetching.has(key) || this.fetching.size >= MAX_RECORD_FETCHES) return
+    this.fetching.add(key)
+    this.requestEnr(cur)
+      .catch(() => {})
+      .finally(() => this.fetching.delete(key))
+  }
+
+  private tableChanged(): void {
+    this.tableGauge.set(this.table.size)
+    this.scheduleRevalidation()
   }
 
   private seq(): { enrSeq?: bigint } {
@@ -313,51 +272,17 @@ export class Discv4Service {
     return s === undefined ? {} : { enrSeq: s }
   }
 
-  private sendPacket(p: Packet, to: SocketAddr): Uint8Array {
-    const { bytes, hash } = encodePacket(this.opts.privateKey, p)
-    this.opts.send(bytes, to)
-    return hash
+  private sendPacket(p: Packet, to: SocketAddr): void {
+    this.opts.send(encodePacket(this.opts.privateKey, p).bytes, to)
   }
 
   /** Send `packet` to `node` and wait for the reply of `kind`, or the reply deadline. */
   private request<T>(node: Discv4Node, packet: Packet, kind: ReplyKind, signal?: AbortSignal): Promise<T> {
     if (this.closed) return Promise.reject(new Discv4Error('CLOSED'))
-    if (signal?.aborted) return Promise.reject(signal.reason)
     const { bytes, hash } = encodePacket(this.opts.privateKey, packet)
-    return new Promise<unknown>((resolve, reject) => {
-      const w: Waiter = { node, nodes: [], resolve, reject, detach: () => {} }
-      const deadline = this.clock.now() + RESPONSE_TIMEOUT_MS
-      const token = kind === 'neighbors' ? undefined : hash
-      const p = this.core.replies.expect(toHex(node.id), node.ip, kind, deadline, token, w)
-      if (typeof p === 'string') return reject(new Discv4Error('BUSY', `${p}: too many requests pending`))
-      if (signal) {
-        const onAbort = () => {
-          this.core.replies.cancel(p.id)
-          reject(signal.reason)
-        }
-        signal.addEventListener('abort', onAbort, { once: true })
-        w.detach = () => signal.removeEventListener('abort', onAbort)
-      }
-      this.opts.send(bytes, { ip: node.ip, port: node.udp })
-      this.armReplyTimer()
-    }) as Promise<T>
-  }
-
-  private armReplyTimer(): void {
-    const next = this.core.replies.nextDeadline()
-    if (next === undefined || next >= this.replyTimerAt) return
-    this.replyTimer?.cancel()
-    this.replyTimerAt = next
-    this.replyTimer = this.clock.setTimer(next - this.clock.now(), () => {
-      this.replyTimer = undefined
-      this.replyTimerAt = Number.POSITIVE_INFINITY
-      for (const p of this.core.replies.popExpired(this.clock.now())) {
-        const w = p.ctx
-        if (p.kind === 'neighbors' && w.nodes.length > 0) this.settle(w, w.nodes)
-        else this.fail(w, new Discv4Error('TIMEOUT', `no ${p.kind} from ${p.ip}`))
-      }
-      this.armReplyTimer()
-    })
+    const token = kind === 'neighbors' ? undefined : hash
+    const transmit = () => this.opts.send(bytes, { ip: node.ip, port: node.udp })
+    return this.pending.start<T>(node, toHex(node.id), kind, token, transmit, signal)
   }
 
   private scheduleRevalidation(): void {
@@ -378,15 +303,46 @@ export class Discv4Service {
     for (let s = this.table.revalidation.next(now); s.kind === 'ping'; s = this.table.revalidation.next(now)) {
       const n = s.node
       this.ping(n).catch(() => {
+        if (this.closed) return
         this.table.revalidation.onTimeout(n.id, this.clock.now())
-        this.scheduleRevalidation()
+        this.tableChanged()
       })
     }
     this.scheduleRevalidation()
   }
 
+  /** Put the bootnodes into the table (go-ethereum inserts them on every refresh). */
+  private seed(): void {
+    const now = this.clock.now()
+    for (const b of this.opts.bootnodes ?? []) this.table.addSeen(b, now)
+    this.tableChanged()
+  }
+
+  private scheduleRefresh(ms: number): void {
+    if (this.closed) return
+    this.refreshTimer = this.clock.setTimer(ms, () => {
+      this.refreshTimer = undefined
+      void this.refresh().finally(() => {
+        const half = (this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS) / 2
+        this.scheduleRefresh(half + this.random.int(Math.max(1, Math.floor(half))))
+      })
+    })
+  }
+
+  /** One table refresh: seed, a lookup for our own id, then {@link REFRESH_RANDOM_LOOKUPS} random ones (go-ethereum `doRefresh`). */
+  refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      this.seed()
+      await this.lookup(publicKey64(this.opts.privateKey)).catch(() => {})
+      for (let i = 0; i < REFRESH_RANDOM_LOOKUPS && !this.closed; i++) await this.lookup(undefined).catch(() => {})
+    })().finally(() => {
+      this.refreshing = undefined
+    })
+    return this.refreshing
+  }
+
   /** PING `node`; resolves with what its PONG said, rejects with TIMEOUT after 500 ms. */
-  ping(node: Discv4Node, options: { signal?: AbortSignal } = {}): Promise<PongInfo> {
+  ping(node: Discv4Node, options: RequestOptions = {}): Promise<PongInfo> {
     const packet: Packet = {
       kind: 'ping',
       version: DISCV4_VERSION,
@@ -408,82 +364,87 @@ export class Discv4Service {
     if (this.core.proofs.knowsUs(key, node.ip, this.clock.now())) return
     await this.ping(node, { signal })
     if (this.core.proofs.knowsUs(key, node.ip, this.clock.now())) return
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        t.cancel()
-        const list = this.bondWaiters.get(key) ?? []
-        const i = list.indexOf(done)
-        if (i >= 0) {
-          list.splice(i, 1)
-          this.bondWaiterCount--
-        }
-        if (list.length === 0) this.bondWaiters.delete(key)
-        resolve()
-      }
-      const t = this.clock.setTimer(RESPONSE_TIMEOUT_MS, done)
-      if (this.bondWaiterCount >= MAX_BOND_WAITERS) return
-      const list = this.bondWaiters.get(key) ?? []
-      list.push(done)
-      this.bondWaiters.set(key, list)
-      this.bondWaiterCount++
-    })
+    await this.pending.waitForPing(key, RESPONSE_TIMEOUT_MS)
   }
 
   /** FINDNODE `targetKey` (a 64-byte public key) at `node`; resolves with up to 16 nodes. */
-  async findNode(
-    node: Discv4Node,
-    targetKey: Uint8Array,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Discv4Node[]> {
+  async findNode(node: Discv4Node, targetKey: Uint8Array, options: RequestOptions = {}): Promise<Discv4Node[]> {
     await this.ensureBond(node, options.signal)
     const packet: Packet = { kind: 'findnode', target: targetKey, expiration: expirationFrom(this.unixTime()) }
     return this.request<Discv4Node[]>(node, packet, 'neighbors', options.signal)
   }
 
-  /** ENRREQUEST: fetch and verify `node`'s current record (EIP-868). */
-  async requestEnr(node: Discv4Node, options: { signal?: AbortSignal } = {}): Promise<Enr> {
+  /**
+   * ENRREQUEST: fetch and verify `node`'s current record (EIP-868). A newer record than the
+   * table's replaces it there.
+   */
+  async requestEnr(node: Discv4Node, options: RequestOptions = {}): Promise<Enr> {
     await this.ensureBond(node, options.signal)
     const packet: Packet = { kind: 'enrrequest', expiration: expirationFrom(this.unixTime()) }
-    return this.request<Enr>(node, packet, 'enrresponse', options.signal)
+    const enr = await this.request<Enr>(node, packet, 'enrresponse', options.signal)
+    const cur = this.table.get(node.id)
+    if (cur && enr.seq > (cur.seq ?? 0n)) {
+      this.table.update(withRecord(cur, enr), this.clock.now())
+      this.tableChanged()
+    }
+    return enr
   }
 
   /**
    * Iterative lookup (α = 3, k = 16) for the node id of `targetKey` (a 64-byte public key; random
    * when omitted). Resolves with the closest nodes that answered, nearest first.
    */
-  async lookup(targetKey: Uint8Array | undefined, options: { signal?: AbortSignal } = {}): Promise<Discv4Node[]> {
+  lookup(targetKey: Uint8Array | undefined, options: RequestOptions = {}): Promise<Discv4Node[]> {
+    return this.runLookup(targetKey ?? this.random.bytes(64), options.signal)
+  }
+
+  private async runLookup(
+    key: Uint8Array,
+    userSignal: AbortSignal | undefined,
+    onVerified?: (n: Discv4Node) => void,
+  ): Promise<Discv4Node[]> {
     if (this.closed) throw new Discv4Error('CLOSED')
-    const key = targetKey ?? this.random.bytes(64)
     const target = keccak256(key)
     let seeds = this.table.closest(target, BUCKET_SIZE)
     if (seeds.length === 0) seeds = this.opts.bootnodes ?? []
-    const ctl = new AbortController()
-    this.lookups.add(ctl)
-    const signal = options.signal ? AbortSignal.any([options.signal, ctl.signal]) : ctl.signal
-    try {
-      const lk = new Lookup<Discv4Node>(target, seeds, { localId: this.localId })
-      return await runLookup(lk, (peer) => this.findNode(peer, key, { signal }), {
-        now: () => this.clock.now(),
-        signal,
-        onResult: (peer, found) => {
-          const now = this.clock.now()
-          this.table.onFindnodeResult(peer.id, found !== undefined && found.length > 0, now)
-          for (const n of found ?? []) this.table.addSeen(n, now)
-          this.scheduleRevalidation()
-        },
-      })
-    } finally {
-      this.lookups.delete(ctl)
-    }
+    const signal = userSignal ? AbortSignal.any([userSignal, this.closing.signal]) : this.closing.signal
+    const lk = new Lookup<Discv4Node>(target, seeds, { localId: this.localId })
+    return runLookup(lk, (peer) => this.findNode(peer, key, { signal }), {
+      now: () => this.clock.now(),
+      signal,
+      onResult: (peer, found) => {
+        const now = this.clock.now()
+        this.table.onFindnodeResult(peer.id, found !== undefined && found.length > 0, now)
+        for (const n of found ?? []) this.table.addSeen(n, now)
+        this.tableChanged()
+        if (found !== undefined) onVerified?.(this.known(peer))
+      },
+    })
   }
 
   /**
-   * Find `publicKey`'s node and fetch its current record: a lookup for it, then ENRREQUEST
-   * (discv4.md "Node Records"). Resolves undefined when the node is not found.
+   * Nodes that answered our queries during random lookups, pulled one at a time (see
+   * {@link RandomNodes}). Ends on `signal`, on `return()`, or when the service closes.
+   */
+  randomNodes(options: RequestOptions = {}): RandomNodes {
+    const host = {
+      clock: this.clock,
+      randomLookup: (signal: AbortSignal, onVerified: (n: Discv4Node) => void) => {
+        if (this.table.size === 0) this.seed()
+        return this.runLookup(this.random.bytes(64), signal, onVerified)
+      },
+    }
+    return new RandomNodes(host, options.signal ? [this.closing.signal, options.signal] : [this.closing.signal])
+  }
+
+  /**
+   * Find `publicKey`'s node and fetch its current record: from the table, else by a lookup for
+   * it, then ENRREQUEST (discv4.md "Node Records"). Resolves undefined when the node is not found;
+   * `enr` is absent when the node did not answer ENRREQUEST.
    */
   async resolve(
     publicKey: Uint8Array,
-    options: { signal?: AbortSignal } = {},
+    options: RequestOptions = {},
   ): Promise<{ node: Discv4Node; enr?: Enr } | undefined> {
     const id = keccak256(publicKey)
     let node = this.table.get(id)
@@ -496,15 +457,13 @@ export class Discv4Service {
     }
   }
 
-  /** Stop timers, fail pending requests with CLOSED and end running lookups. Sends nothing more. */
+  /** Stop timers, fail pending requests with CLOSED and end running lookups and iterators. Sends nothing more. */
   async close(): Promise<void> {
     if (this.closed) return
-    this.closed = true
+    this.closing.abort(new Discv4Error('CLOSED'))
     this.refreshTimer?.cancel()
-    this.replyTimer?.cancel()
     this.revalTimer?.cancel()
-    for (const ctl of this.lookups) ctl.abort(new Discv4Error('CLOSED'))
-    for (const p of this.core.replies.clear()) this.fail(p.ctx, new Discv4Error('CLOSED'))
-    for (const list of [...this.bondWaiters.values()]) for (const w of [...list]) w()
+    this.pending.close()
+    await this.refreshing?.catch(() => {})
   }
 }

@@ -255,9 +255,14 @@ function endpointOf(item: RlpItem | undefined, what: string): Endpoint {
   }
 }
 
-/** uint64 field (expiration); values past 2^53 lose precision, which only matters for far-future times. */
+/**
+ * Expiration: a uint64 on the wire, read as go-ethereum reads it (`time.Unix(int64(ts), 0)`), so
+ * values of 2^63 and above are negative, i.e. long past. go-ethereum's own conformance test
+ * (cmd/devp2p v4test "PastExpiration") sends `-futureExpiration()` wrapped to uint64 and expects
+ * silence. Magnitudes past 2^53 lose precision, which only matters for times far from now.
+ */
 function u64(item: RlpItem | undefined, what: string): number {
-  return Number(asBigint(item, what, 8))
+  return Number(BigInt.asIntN(64, asBigint(item, what, 8)))
 }
 
 /** EIP-868 enr-seq when the element at `i` is a canonical uint64; otherwise it is left to `rest` (EIP-8). */

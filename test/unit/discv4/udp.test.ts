@@ -3,7 +3,7 @@ import { createSocket, type Socket } from 'node:dgram'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import { publicKey64 } from '../../../src/crypto/index.js'
-import { Discv4Service, makeNode } from '../../../src/discv4/service.js'
+import { Discv4Service, makeNode } from '../../../src/discv4/index.js'
 import { intToBytes, padStart } from '../../../src/util/bytes.js'
 
 async function endpoint(i: number): Promise<{ socket: Socket; service: Discv4Service; port: number }> {
