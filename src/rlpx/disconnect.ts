@@ -53,18 +53,3 @@ export function disconnectReasonName(reason: DisconnectReason): string {
   for (const [name, code] of Object.entries(DisconnectReason)) if (code === reason) return name
   return `Unknown(0x${reason.toString(16).padStart(2, '0')})`
 }
-
-/** Raised when a connection ends (or fails to start) with a disconnect reason. */
-export class DisconnectError extends Error {
-  override name = 'DisconnectError'
-  constructor(
-    readonly reason: DisconnectReason,
-    /** Who ended it: `remote` sent a Disconnect, `local` sent one (or decided to close). */
-    readonly by: 'local' | 'remote' | 'transport',
-    detail = '',
-  ) {
-    super(
-      `${by === 'remote' ? 'peer sent' : by === 'local' ? 'we sent' : 'transport'}: ${disconnectReasonText(reason)}${detail ? ` (${detail})` : ''}`,
-    )
-  }
-}
