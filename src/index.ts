@@ -25,6 +25,36 @@ export {
   type TableEvent,
 } from './kademlia/index.js'
 export { type Counter, type Gauge, type Metrics, MetricsRegistry, noopMetrics } from './metrics/registry.js'
+// Layer 5: the protocol framework, and eth/68, eth/69 and snap/1 defined on it
+export * as protocol from './protocol/index.js'
+export {
+  AbortedError,
+  type Codec,
+  CodecError,
+  DisconnectError,
+  DisconnectedError,
+  defineProtocol,
+  emptyCodec,
+  envelopeIds,
+  flatIds,
+  HandshakeError,
+  InFlightLimitError,
+  MemoryConnection,
+  memoryPair,
+  message,
+  PeerError,
+  type ProtocolConnection,
+  ProtocolHost,
+  ProtocolPeer,
+  request,
+  rlpCodec,
+  textCodec,
+  uint64Codec,
+} from './protocol/index.js'
+export * as eth from './protocols/eth/index.js'
+export { eth68, eth69 } from './protocols/eth/index.js'
+export * as snap from './protocols/snap/index.js'
+export { snap1 } from './protocols/snap/index.js'
 // Layer 1: identity and encodings
 export * as rlp from './rlp/index.js'
 export { RlpError, type RlpInput, type RlpItem } from './rlp/index.js'

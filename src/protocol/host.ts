@@ -37,10 +37,15 @@ export class ProtocolHost<P extends AnyProtocol> {
   /** BOUNDED: one per message/request code of the protocol. */
   private readonly installers = new Map<number, Installer<P>>()
 
+  private readonly opts: HostOptions<InitOf<P>>
+
+  /** `opts` may be left out when the protocol's node state needs no `init`. */
   constructor(
     readonly protocol: P,
-    private readonly opts: HostOptions<InitOf<P>>,
+    ...args: undefined extends InitOf<P> ? [opts?: HostOptions<InitOf<P>>] : [opts: HostOptions<InitOf<P>>]
   ) {
+    const opts = (args[0] ?? {}) as HostOptions<InitOf<P>>
+    this.opts = opts
     this.clock = opts.clock ?? systemClock
     this.counters = opts.counters ?? protocolCounters(opts.metrics)
     this.nodeState = protocol.createNodeState(opts.init as InitOf<P>) as NodeStateOf<P>
