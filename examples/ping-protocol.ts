@@ -1,16 +1,8 @@
 /** A custom protocol: two messages and one request/response, run between two nodes in memory. */
 import { pathToFileURL } from 'node:url'
-import {
-  defineProtocol,
-  emptyCodec,
-  envelopeIds,
-  memoryPair,
-  message,
-  ProtocolHost,
-  request,
-  textCodec,
-  uint64Codec,
-} from '../src/index.js'
+import { defineProtocol, envelopeIds, memoryPair, message, ProtocolHost, protocol, request } from '../src/index.js'
+
+const { emptyCodec, textCodec, uint64Codec } = protocol
 
 export const ping = defineProtocol({
   name: 'ping',
