@@ -113,7 +113,10 @@ export class RlpxConnection {
   private handler?: (m: RlpxMessage) => void
 
   private needDrain = false
-  private drain?: { promise: Promise<void>; resolve: () => void; waiting: number }
+  private drain?: { promise: Promise<void>; resolve: () => void }
+  /** Sends waiting for their turn. BOUNDED: MAX_WAITING_SENDS. */
+  private queued = 0
+  private sendChain: Promise<void> = Promise.resolve()
   private corked = false
   /** BOUNDED: MAX_PENDING_PINGS. */
   private pings: PendingPing[] = []
@@ -194,9 +197,25 @@ export class RlpxConnection {
       throw new RlpxError('BAD_CODE', `message id ${code} is not in a negotiated capability`)
     if (payload.length > this.o.maxMessageSize)
       throw new RlpxError('TOO_LARGE', `${payload.length} bytes, cap ${this.o.maxMessageSize}`)
-    while (this.needDrain && this.state === 'open') await this.waitDrain(opts.signal)
-    if (this.state !== 'open') throw this.closedError()
-    this.writeMessage(code, payload)
+    if (this.queued === 0 && !this.needDrain) {
+      if (this.state !== 'open') throw this.closedError()
+      this.writeMessage(code, payload)
+      return
+    }
+    // Behind a full socket or earlier sends: queue in call order (bounded).
+    if (this.queued >= MAX_WAITING_SENDS) throw new RlpxError('SEND_QUEUE_FULL')
+    const turn = this.sendChain.then(async () => {
+      while (this.needDrain && this.state === 'open') await this.waitDrain(opts.signal)
+      if (this.state !== 'open') throw this.closedError()
+      this.writeMessage(code, payload)
+    })
+    this.sendChain = turn.catch(() => {})
+    this.queued++
+    try {
+      await turn
+    } finally {
+      this.queued--
+    }
   }
 
   /** Send a Ping and resolve with the round-trip time in ms when a Pong arrives. */
@@ -408,14 +427,9 @@ export class RlpxConnection {
       const promise = new Promise<void>((r) => {
         resolve = r
       })
-      this.drain = { promise, resolve, waiting: 0 }
+      this.drain = { promise, resolve }
     }
-    const d = this.drain
-    if (d.waiting >= MAX_WAITING_SENDS) return Promise.reject(new RlpxError('SEND_QUEUE_FULL'))
-    d.waiting++
-    const p = d.promise.finally(() => {
-      d.waiting--
-    })
+    const p = this.drain.promise
     if (!signal) return p
     if (signal.aborted) return Promise.reject(new RlpxError('ABORTED', 'send aborted'))
     return new Promise<void>((resolve, reject) => {
