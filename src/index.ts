@@ -58,6 +58,19 @@ export { snap1 } from './protocols/snap/index.js'
 // Layer 1: identity and encodings
 export * as rlp from './rlp/index.js'
 export { RlpError, type RlpInput, type RlpItem } from './rlp/index.js'
+// Layers 2-4: RLPx transport and the devp2p base protocol (handshake, frames, connection, listener)
+export * as rlpx from './rlpx/index.js'
+export {
+  type CloseInfo as RlpxCloseInfo,
+  type DialTarget,
+  RlpxConnection,
+  RlpxError,
+  RlpxListener,
+  type RlpxMessage,
+  type RlpxOptions,
+} from './rlpx/index.js'
+// Layer 4: datagram transports shared by discv4 and discv5
+export { type DatagramTransport, demultiplex, type UdpAddress, UdpTransport } from './transport/udp.js'
 export { bigintToBytes, bytesToBigint, concatBytes, equalBytes, fromHex, HexError, toHex } from './util/bytes.js'
 // Shared plumbing that services accept
 export { type Clock, systemClock, type Timer, VirtualClock } from './util/clock.js'

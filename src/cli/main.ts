@@ -8,6 +8,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/key.js')).default,
   },
   enr: { summary: 'decode and inspect node records', load: async () => (await import('./commands/enr.js')).default },
+  rlpx: {
+    summary: 'dial RLPx nodes and print their Hello',
+    load: async () => (await import('./commands/rlpx.js')).default,
+  },
+  discv4: {
+    summary: 'Node Discovery v4: ping, requestenr, resolve, crawl',
+    load: async () => (await import('./commands/discv4.js')).default,
+  },
 }
 
 function usage(): string {

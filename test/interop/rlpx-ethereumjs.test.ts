@@ -4,8 +4,11 @@
  * to 1 MiB (log-uniform, first 1 B and last 1 MiB), and Disconnect reasons seen by the other side.
  */
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { type Capabilities, type Peer, RLPx } from '@ethereumjs/devp2p'
 import { generatePrivateKey, publicKey64 } from '../../src/crypto/index.js'
@@ -162,5 +165,25 @@ describe('interop with @ethereumjs/devp2p (snappy on)', () => {
     await exchange(conn, peer)
     peer.disconnect(DisconnectReason.ClientQuitting)
     assert.deepEqual(await conn.closed, { reason: DisconnectReason.ClientQuitting, by: 'remote' })
+  })
+
+  test('`eth-p2p rlpx ping` prints the Hello of a running @ethereumjs/devp2p node and exits 0', async () => {
+    const bin = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'bin', 'eth-p2p.js')
+    const enode = `enode://${toHex(ejs.id)}@127.0.0.1:${ejsPort}`
+    const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [bin, 'rlpx', 'ping', enode], { timeout: 20_000 }, (e, stdout) =>
+        resolve({ code: e ? Number(e.code ?? 1) : 0, stdout }),
+      )
+    })
+    assert.equal(out.code, 0)
+    const lines = out.stdout.trim().split('\n')
+    assert.equal(lines.length, 1)
+    assert.deepEqual(JSON.parse(lines[0] as string), {
+      version: 5,
+      clientId: 'ejs-interop',
+      capabilities: [{ name: 'test', version: 1 }],
+      listenPort: 0,
+      id: toHex(ejs.id),
+    })
   })
 })
