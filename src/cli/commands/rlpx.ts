@@ -1,7 +1,14 @@
 /** `eth-p2p rlpx`: talk RLPx to a node. `ping` dials, prints the peer's Hello, and disconnects. */
 import { EnrError, fromHex, generatePrivateKey, isValidPrivateKey, parseEnode, rlpx, toHex } from '../../index.js'
 import { CliError, type Command, group, parseFlags, printJson } from '../args.js'
-import { parseDuration } from './discv4.js'
+
+/** `500ms`, `5s`, `1m` or a bare number of seconds, 1 ms .. 10 min. */
+function duration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm'] : Number.NaN
+  if (!(ms >= 1 && ms <= 600_000)) throw new CliError(`--timeout must be a duration like 500ms or 5s, got '${text}'`)
+  return Math.round(ms)
+}
 
 const ping: Command = {
   name: 'ping',
@@ -29,7 +36,7 @@ const ping: Command = {
     }
     if (target.ip === undefined && target.hostname === undefined) throw new CliError('the enode URL has no address')
     if (target.tcp === 0) throw new CliError('the enode URL has TCP port 0')
-    const handshakeMs = values.timeout === undefined ? rlpx.HANDSHAKE_TIMEOUT_MS : parseDuration(values.timeout)
+    const handshakeMs = values.timeout === undefined ? rlpx.HANDSHAKE_TIMEOUT_MS : duration(values.timeout)
     let privateKey = generatePrivateKey()
     if (values.key !== undefined) {
       const k = /^(0x)?[0-9a-fA-F]{64}$/.test(values.key) ? fromHex(values.key) : undefined
