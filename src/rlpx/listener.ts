@@ -4,6 +4,7 @@
  * @module
  */
 import { createServer, type Server, type Socket } from 'node:net'
+import { normalizeIp } from '../util/ip.js'
 import { type ResolvedOptions, type RlpxOptions, resolveOptions } from './config.js'
 import type { RlpxConnection } from './connection.js'
 import { establish } from './establish.js'
@@ -21,6 +22,11 @@ export interface ListenOptions extends RlpxOptions {
   maxPendingHandshakes?: number
   /** Called with every connection that completed auth, ack and Hello. Owns it from then on. */
   onConnection: (conn: RlpxConnection) => void
+  /**
+   * Called with the remote IP of each new TCP connection before any handshake work; false closes
+   * it at once (net restrictions, per-IP throttles).
+   */
+  accept?: (remoteIp: string) => boolean
 }
 
 /** A listening RLPx endpoint. */
@@ -67,6 +73,10 @@ export class RlpxListener {
 
   private onSocket(socket: Socket): void {
     socket.on('error', () => {})
+    if (this.opts.accept && !this.opts.accept(normalizeIp(socket.remoteAddress ?? '') ?? '')) {
+      socket.destroy()
+      return
+    }
     if (this.abort.signal.aborted || this.pending.size >= (this.opts.maxPendingHandshakes ?? MAX_PENDING_INBOUND)) {
       this.o.logger.debug('rlpx listener: too many pending handshakes, closing', { peer: socket.remoteAddress })
       socket.destroy()
