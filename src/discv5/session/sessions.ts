@@ -340,6 +340,8 @@ export class Sessions {
     const plaintext =
       current ?? (session?.prevReadKey && aesGcmDecrypt(session.prevReadKey, p.nonce, p.message, p.messageAd))
     if (!session || !plaintext) {
+      // A session whose keys do not open the packet: counted, then challenged (theory.md step 2).
+      if (session) out.push({ kind: 'discarded', from, reason: 'decrypt-failed', detail: 'session message' })
       this.challenge(from, p, peer, now, out)
       return
     }

@@ -1,0 +1,130 @@
+/**
+ * discv5 lookups on top of the pure kademlia {@link Lookup}: iterative lookups (α = 3, 3
+ * distances per FINDNODE, k = 16), the table refresh, `resolve`, and the random-node iterator.
+ * Spec: devp2p discv5/discv5-theory.md "Lookup"; refresh as go-ethereum table.go `doRefresh`;
+ * resolve as go-ethereum v5_udp.go `Resolve`.
+ * @module
+ */
+import type { Enr } from '../enr/index.js'
+import { BUCKET_SIZE, Lookup, type Random, type RoutingTable, runLookup } from '../kademlia/index.js'
+import { equalBytes } from '../util/bytes.js'
+import type { Clock } from '../util/clock.js'
+import { Discv5Error } from './errors.js'
+import { RandomNodes } from './iterator.js'
+import { type Discv5Node, type IpMode, nodeFromEnr } from './node.js'
+
+/** Random lookups per refresh, after the self lookup. go-ethereum table.go `doRefresh` (3). */
+export const REFRESH_RANDOM_LOOKUPS = 3
+
+/** What lookups need from the service. @internal */
+export interface LookupHost {
+  readonly clock: Clock
+  readonly random: Random
+  readonly localId: Uint8Array
+  readonly table: RoutingTable<Discv5Node>
+  /** Aborts when the service closes. */
+  readonly closing: AbortSignal
+  readonly mode: IpMode
+  bootnodes(): Discv5Node[]
+  findNode(enr: Enr, distances: number[], signal: AbortSignal): Promise<Enr[]>
+  requestEnr(enr: Enr, signal?: AbortSignal): Promise<Enr>
+  recordOf(id: Uint8Array): Enr | undefined
+  tableChanged(): void
+}
+
+const newer = (a: Enr | undefined, b: Enr | undefined): Enr | undefined => (!a ? b : !b ? a : b.seq > a.seq ? b : a)
+
+/** Lookups of one service. */
+export class Lookups {
+  /** @internal */
+  constructor(private readonly host: LookupHost) {}
+
+  /** Iterative lookup for `target` (a 32-byte node id; random when omitted): the closest records that answered. */
+  async lookup(target: Uint8Array | undefined, signal?: AbortSignal): Promise<Enr[]> {
+    const nodes = await this.run(target ?? this.host.random.bytes(32), signal)
+    return nodes.map((n) => n.enr)
+  }
+
+  /** One refresh: a lookup for our own id, then {@link REFRESH_RANDOM_LOOKUPS} random ones. */
+  async refresh(): Promise<void> {
+    await this.run(this.host.localId, undefined).catch(() => {})
+    for (let i = 0; i < REFRESH_RANDOM_LOOKUPS && !this.host.closing.aborted; i++)
+      await this.run(this.host.random.bytes(32), undefined).catch(() => {})
+  }
+
+  /**
+   * Run one lookup; `onFound` gets every verified record new to it.
+   * @internal
+   */
+  async run(
+    target: Uint8Array,
+    userSignal: AbortSignal | undefined,
+    onFound?: (e: Enr) => void,
+  ): Promise<Discv5Node[]> {
+    const h = this.host
+    if (h.closing.aborted) throw new Discv5Error('CLOSED')
+    if (target.length !== 32) throw new RangeError('lookup target must be a 32-byte node id')
+    let seeds = h.table.closest(target, BUCKET_SIZE)
+    if (seeds.length === 0) seeds = h.bootnodes()
+    const signal = userSignal ? AbortSignal.any([userSignal, h.closing]) : h.closing
+    const lk = new Lookup<Discv5Node>(target, seeds, { localId: h.localId })
+    const query = async (peer: Discv5Node, distances: number[]) => {
+      const found: Discv5Node[] = []
+      for (const e of await h.findNode(peer.enr, distances, signal)) {
+        const n = nodeFromEnr(e, h.mode)
+        if (n) found.push(n)
+      }
+      return found
+    }
+    return runLookup(lk, query, {
+      now: () => h.clock.now(),
+      signal,
+      onResult: (peer, found, fresh) => {
+        if (h.closing.aborted) return
+        const now = h.clock.now()
+        h.table.onFindnodeResult(peer.id, found !== undefined && found.length > 0, now)
+        for (const n of found ?? []) h.table.addSeen(n, now)
+        h.tableChanged()
+        if (onFound) for (const n of fresh) onFound(n.enr)
+      },
+    })
+  }
+
+  /**
+   * The newest record of a node: ask the node itself (FINDNODE [0]) when we hold a record for
+   * it; otherwise, or when it does not answer, look it up and ask again. Resolves undefined
+   * when the node was not found; returns the best record held when it could not be reached.
+   */
+  async resolve(target: Uint8Array | Enr, signal?: AbortSignal): Promise<Enr | undefined> {
+    const h = this.host
+    const id = target instanceof Uint8Array ? target : target.nodeId
+    let best = newer(target instanceof Uint8Array ? undefined : target, h.recordOf(id))
+    if (best) {
+      const fresh = await h.requestEnr(best, signal).catch(() => undefined)
+      if (fresh) return newer(best, fresh)
+    }
+    signal?.throwIfAborted()
+    const found = await this.lookup(id, signal).catch(() => [] as Enr[])
+    const hit = newer(
+      found.find((e) => equalBytes(e.nodeId, id)),
+      h.recordOf(id),
+    )
+    if (!hit) return best
+    best = newer(best, hit)
+    const fresh = await h.requestEnr(hit, signal).catch(() => undefined)
+    return newer(best, fresh)
+  }
+
+  /** Records found by random lookups, pulled one at a time (see {@link RandomNodes}). */
+  randomNodes(signal?: AbortSignal): RandomNodes<Enr> {
+    const source = {
+      clock: this.host.clock,
+      randomLookup: (s: AbortSignal, onFound: (e: Enr) => void) => {
+        if (this.host.table.size === 0)
+          for (const b of this.host.bootnodes()) this.host.table.addSeen(b, this.host.clock.now())
+        return this.run(this.host.random.bytes(32), s, onFound)
+      },
+    }
+    return new RandomNodes<Enr>(source, signal ? [this.host.closing, signal] : [this.host.closing])
+  }
+}

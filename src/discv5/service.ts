@@ -1,0 +1,624 @@
+/**
+ * Node Discovery v5 service (layer 4): feeds datagrams to the session machine, answers PING,
+ * FINDNODE and TALKREQ, runs our requests, lookups, the random-node iterator, revalidation,
+ * refresh and ENR auto-update, all on an injected clock with ONE timer.
+ *
+ * The UDP socket belongs to the caller, so one port can serve discv5 and discv4: hand every
+ * datagram to {@link Discv5Service.handle} (it returns false for anything that is not discv5,
+ * which then goes to discv4), and give the service a `send` function.
+ * Spec: devp2p discv5/discv5.md. Sessions: ./session/; codec: ./wire/; answers: ./findnode.ts,
+ * ./talk.ts; record checks: ./node.ts; requests: ./pending.ts; lookups: ./lookups.ts.
+ * @module
+ */
+import { RateLimiter, type RateLimitOptions } from '../discv4/ratelimit.js'
+import type { Enr } from '../enr/index.js'
+import {
+  cryptoRandom,
+  type IpLimitOptions,
+  PING_INTERVAL_MS,
+  type Random,
+  REFRESH_INTERVAL_MS,
+  RoutingTable,
+} from '../kademlia/index.js'
+import { noopMetrics } from '../metrics/registry.js'
+import { equalBytes, toHex } from '../util/bytes.js'
+import { type Clock, systemClock, type Timer } from '../util/clock.js'
+import { normalizeIp } from '../util/ip.js'
+import { Lru } from '../util/lru.js'
+import { Discv5Error } from './errors.js'
+import { answerFindnode, MAX_FINDNODE_DISTANCES } from './findnode.js'
+import { type LookupHost, Lookups } from './lookups.js'
+import { type ServiceMetrics, serviceMetrics } from './metrics.js'
+import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, verifyNodesRecords } from './node.js'
+import { type Waiter, Waiters } from './pending.js'
+import {
+  type NodeAddress,
+  type OutgoingRequest,
+  type RequestFailure,
+  type SessionInput,
+  type SessionOutput,
+  Sessions,
+  type SocketAddr,
+} from './session/index.js'
+import { protocolBytes, type TalkHandler, TalkRegistry } from './talk.js'
+import { type AddrPrediction, AddrVotes, type AddrVotesOptions } from './votes.js'
+import {
+  HeaderMasker,
+  MAX_PACKET_SIZE,
+  MIN_PACKET_SIZE,
+  PROTOCOL_ID,
+  packNodes,
+  type RequestMessage,
+  type ResponseMessage,
+} from './wire/index.js'
+
+/** Record fetches (FINDNODE [0] after a higher enr-seq in PING or PONG) in flight at once. Ours. */
+export const MAX_RECORD_FETCHES = 16
+/** Records of nodes met outside the table (handshakes, NODES answers), LRU. Ours: as many as sessions. */
+export const MAX_KNOWN_RECORDS = 1024
+/** First retry of a refresh that left the table empty, ms (doubling up to the refresh interval). Ours. */
+export const EMPTY_TABLE_RETRY_MS = 5_000
+
+/** Options of a {@link Discv5Service}. */
+export interface Discv5Options {
+  /** Our static private key (32 bytes). */
+  privateKey: Uint8Array
+  /** Our record, signed with `privateKey`; its ip/udp should be where we listen. */
+  enr: Enr
+  /** Send one datagram; the socket owner's job. */
+  send: (data: Uint8Array, to: SocketAddr) => void
+  clock?: Clock
+  /** Randomness for the table, lookups and (when given) the session machine; default node:crypto. */
+  random?: Random
+  /** Records to join through (re-seeded on every refresh). */
+  bootnodes?: Enr[]
+  /** Receive-side rate limits (global and per IP), on by default; `false` turns them off. */
+  rateLimit?: RateLimitOptions | false
+  /** Routing table IP limits, on by default. */
+  ipLimits?: IpLimitOptions | false
+  /** Address families the socket reaches. Default `dual` (IPv4 preferred). */
+  ipMode?: IpMode
+  /** Update our record's ip/udp (ip6/udp6) from PONG votes. Default true. */
+  enrAutoUpdate?: boolean
+  /** Vote threshold and window for {@link enrAutoUpdate}. */
+  addrVotes?: AddrVotesOptions
+  /** Called after our record changed (auto-update or {@link Discv5Service.setEnr}), e.g. to re-serve or persist it. */
+  onEnrChange?: (enr: Enr) => void
+  /** Run the refresh loop (seed, self lookup, random lookups) from {@link Discv5Service.start}. Default true. */
+  refresh?: boolean
+  /** Mean refresh interval, ms (each waits a random time in [½, 1] of it). Default {@link REFRESH_INTERVAL_MS}. */
+  refreshIntervalMs?: number
+  /** Revalidation interval of the fast list, ms. Default {@link PING_INTERVAL_MS}. */
+  pingIntervalMs?: number
+  /** Time to wait for each answer, ms (one retry). Default the session layer's REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number
+  /** Distances a FINDNODE may ask for. Default {@link MAX_FINDNODE_DISTANCES}. */
+  maxFindnodeDistances?: number
+  metrics?: import('../metrics/registry.js').Metrics
+}
+
+/** What a PONG told us. */
+export interface PongInfo {
+  /** The node's record sequence number. */
+  enrSeq: bigint
+  /** Our endpoint as the node saw it. */
+  ip: string
+  port: number
+  /** Time from handing the PING over (handshake included) to the PONG, ms. */
+  rttMs: number
+}
+
+/** Options of calls that go to the network. */
+export interface RequestOptions {
+  signal?: AbortSignal
+}
+
+const FAILURE_CODE: Record<RequestFailure, Discv5Error['code']> = {
+  timeout: 'TIMEOUT',
+  'handshake-failed': 'HANDSHAKE_FAILED',
+  'bad-public-key': 'HANDSHAKE_FAILED',
+  'queue-full': 'BUSY',
+  'too-many-requests': 'BUSY',
+  'duplicate-request-id': 'BUSY',
+  'too-large': 'TOO_LARGE',
+}
+
+/** The discv5 protocol endpoint. */
+export class Discv5Service {
+  readonly table: RoutingTable<Discv5Node>
+  readonly sessions: Sessions
+  readonly localId: Uint8Array
+  readonly clock: Clock
+  /** Datagrams, messages and records dropped, by reason (bounded by the code's reasons). */
+  readonly dropped = new Map<string, number>()
+  /** Lookups, the random-node iterator and resolve. */
+  readonly lookups: Lookups
+  private current: Enr
+  private readonly mode: IpMode
+  private readonly random: Random
+  private readonly limiter: RateLimiter | undefined
+  private readonly masker: HeaderMasker
+  private readonly waiters = new Waiters()
+  private readonly talk: TalkRegistry
+  private readonly votes: AddrVotes | undefined
+  private readonly m: ServiceMetrics
+  /** BOUNDED: MAX_KNOWN_RECORDS, LRU eviction. */
+  private readonly known = new Lru<string, Enr>(MAX_KNOWN_RECORDS)
+  /** BOUNDED: MAX_RECORD_FETCHES hex ids. */
+  private readonly fetching = new Set<string>()
+  private readonly closing = new AbortController()
+  private timer: Timer | undefined
+  private timerAt = Number.POSITIVE_INFINITY
+  private refreshAt = Number.POSITIVE_INFINITY
+  private emptyRetryMs = EMPTY_TABLE_RETRY_MS
+  private refreshing: Promise<void> | undefined
+
+  constructor(private readonly opts: Discv5Options) {
+    this.clock = opts.clock ?? systemClock
+    this.random = opts.random ?? cryptoRandom
+    this.mode = opts.ipMode ?? 'dual'
+    this.current = opts.enr
+    this.sessions = new Sessions({
+      privateKey: opts.privateKey,
+      enr: opts.enr,
+      findEnr: (id) => this.recordOf(id),
+      ...(opts.random && { random: opts.random }),
+      ...(opts.requestTimeoutMs !== undefined && { requestTimeoutMs: opts.requestTimeoutMs }),
+    })
+    this.localId = opts.enr.nodeId
+    this.masker = new HeaderMasker(this.localId)
+    this.table = new RoutingTable<Discv5Node>({
+      localId: this.localId,
+      random: this.random,
+      ipLimits: opts.ipLimits,
+      pingIntervalMs: opts.pingIntervalMs ?? PING_INTERVAL_MS,
+    })
+    this.limiter = opts.rateLimit === false ? undefined : new RateLimiter(opts.rateLimit, this.clock.now())
+    this.talk = new TalkRegistry(this.clock)
+    this.votes = opts.enrAutoUpdate === false ? undefined : new AddrVotes(opts.addrVotes)
+    this.m = serviceMetrics(opts.metrics ?? noopMetrics)
+    const host: LookupHost = {
+      clock: this.clock,
+      random: this.random,
+      localId: this.localId,
+      table: this.table,
+      closing: this.closing.signal,
+      mode: this.mode,
+      bootnodes: () => this.bootnodes(),
+      findNode: (enr, distances, signal) => this.findNode(enr, distances, { signal }),
+      requestEnr: (enr, signal) => this.requestEnr(enr, { signal }),
+      recordOf: (id) => this.recordOf(id),
+      tableChanged: () => this.tableChanged(),
+    }
+    this.lookups = new Lookups(host)
+  }
+
+  /** Our current record. */
+  get enr(): Enr {
+    return this.current
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.closing.signal.aborted
+  }
+
+  /** Seed the table with the bootnodes, start revalidation and (unless disabled) the refresh loop. */
+  start(): void {
+    this.seed()
+    if (this.opts.refresh !== false) this.refreshAt = this.clock.now()
+    this.arm()
+  }
+
+  /** Replace our record (e.g. a new TCP port); it must belong to our key and have a higher seq. */
+  setEnr(enr: Enr): void {
+    if (!equalBytes(enr.nodeId, this.localId)) throw new RangeError('record does not belong to this node')
+    if (enr.seq <= this.current.seq) throw new RangeError('record seq must grow')
+    this.current = enr
+    this.sessions.setEnr(enr)
+    this.m.enrUpdates.inc()
+    this.opts.onEnrChange?.(enr)
+  }
+
+  /** Answer TALKREQs of `protocol` with `handler` (replacing any earlier one). */
+  registerTalkProtocol(protocol: string | Uint8Array, handler: TalkHandler): void {
+    this.talk.register(protocol, handler)
+  }
+
+  /** Stop answering `protocol` (TALKREQs for it then get an empty TALKRESP). */
+  unregisterTalkProtocol(protocol: string | Uint8Array): void {
+    this.talk.unregister(protocol)
+  }
+
+  // ---------- datagrams in ----------
+
+  /**
+   * Take one datagram from the shared socket. Returns false when it is not discv5 (its header
+   * does not unmask to "discv5"), so the caller can hand it to discv4; true when it was ours,
+   * whether processed or dropped.
+   */
+  handle(data: Uint8Array, from: SocketAddr): boolean {
+    if (!this.isDiscv5(data)) {
+      this.m.foreign.inc()
+      return false
+    }
+    if (this.closed) return true
+    const ip = normalizeIp(from.ip)
+    if (!ip) return this.drop('bad-address')
+    const now = this.clock.now()
+    const verdict = this.limiter?.admit(ip, now) ?? 'ok'
+    if (verdict !== 'ok') return this.drop(verdict)
+    const outs = this.sessions.handle({ kind: 'datagram', from: { ip, port: from.port }, data }, now)
+    const mine = !outs.some((o) => o.kind === 'foreign')
+    this.apply(outs, now)
+    this.arm()
+    return mine
+  }
+
+  /** Cheap pre-check (one AES block): does the masked header start with "discv5"? */
+  private isDiscv5(data: Uint8Array): boolean {
+    if (data.length < MIN_PACKET_SIZE || data.length > MAX_PACKET_SIZE) return false
+    const id = this.masker.apply(data.subarray(0, 16), data.subarray(16, 16 + PROTOCOL_ID.length))
+    return equalBytes(id, PROTOCOL_ID)
+  }
+
+  private drop(reason: string): true {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1)
+    this.m.dropped.inc({ reason })
+    return true
+  }
+
+  private input(input: SessionInput, now = this.clock.now()): void {
+    this.apply(this.sessions.handle(input, now), now)
+  }
+
+  private apply(outs: SessionOutput[], now: number): void {
+    for (const o of outs) {
+      switch (o.kind) {
+        case 'transmit':
+          this.opts.send(o.data, o.to)
+          break
+        case 'established':
+          this.onEstablished(o.node, o.direction, o.enr, now)
+          break
+        case 'request':
+          this.m.received.inc({ kind: o.msg.type })
+          this.onRequest(o.from, o.msg, now)
+          break
+        case 'response':
+          this.m.received.inc({ kind: o.msg.type })
+          this.onResponse(o.request, o.from, o.msg, o.done, now)
+          break
+        case 'request-failed':
+          this.onRequestFailed(o.request, o.error)
+          break
+        case 'foreign':
+          break
+        case 'discarded':
+          this.drop(o.reason)
+          break
+        default: {
+          const never: never = o
+          throw new Error(`BUG: unknown output ${(never as { kind: string }).kind}`)
+        }
+      }
+    }
+  }
+
+  private onEstablished(node: NodeAddress, direction: 'in' | 'out', enr: Enr | undefined, now: number): void {
+    this.m.sessions.set(this.sessions.sessionCount)
+    if (!enr) return
+    this.remember(enr)
+    if (direction !== 'in') return
+    // Only a node whose record points at where it talks from goes into the table (sigp does the same).
+    const n = nodeFromEnr(enr, this.mode)
+    if (n && n.ip === node.addr.ip && n.udp === node.addr.port) {
+      this.table.addInbound(n, now)
+      this.tableChanged()
+    }
+  }
+
+  private respond(to: NodeAddress, msg: ResponseMessage): void {
+    if (this.closed) return
+    this.input({ kind: 'send-response', to, msg })
+  }
+
+  private onRequest(from: NodeAddress, msg: RequestMessage, now: number): void {
+    switch (msg.type) {
+      case 'PING':
+        this.respond(from, { type: 'PONG', reqId: msg.reqId, enrSeq: this.current.seq, ...from.addr })
+        this.maybeFetchRecord(from.nodeId, msg.enrSeq)
+        return
+      case 'FINDNODE': {
+        const max = this.opts.maxFindnodeDistances ?? MAX_FINDNODE_DISTANCES
+        const a = answerFindnode(this.table, this.current, msg.distances, from.addr.ip, max)
+        if (a.kind === 'refused') this.drop(a.reason)
+        const records = a.kind === 'nodes' ? a.records.map((e) => e.encode()) : []
+        for (const nodes of packNodes(msg.reqId, records)) this.respond(from, nodes)
+        return
+      }
+      case 'TALKREQ': {
+        const sender = { ...from, ...(this.recordOf(from.nodeId) && { enr: this.recordOf(from.nodeId) }) }
+        const r = this.talk.handle(msg.protocol, msg.request, sender, (response) => {
+          this.respond(from, { type: 'TALKRESP', reqId: msg.reqId, response })
+          this.arm()
+        })
+        if (r !== 'ok') this.drop(r === 'busy' ? 'talk-busy' : 'talk-unknown-protocol')
+        return
+      }
+    }
+    void now
+  }
+
+  private onResponse(
+    request: OutgoingRequest,
+    from: NodeAddress,
+    msg: ResponseMessage,
+    done: boolean,
+    now: number,
+  ): void {
+    const w = this.waiters.get(request)
+    const enr = request.contact.enr
+    const node = enr && nodeFromEnr(enr, this.mode)
+    if (node && node.ip === from.addr.ip && node.udp === from.addr.port) {
+      this.table.addVerified(node, now)
+      this.tableChanged()
+    }
+    switch (msg.type) {
+      case 'PONG': {
+        if (node && this.table.revalidation.onPong(node.id, now, msg.enrSeq).recordStale) {
+          this.maybeFetchRecord(node.id, msg.enrSeq)
+        }
+        this.vote(from.addr.ip, { ip: msg.ip, port: msg.port }, now)
+        if (w) this.settle(w, 'PING', { enrSeq: msg.enrSeq, ip: msg.ip, port: msg.port, rttMs: now - w.started })
+        return
+      }
+      case 'NODES': {
+        if (request.msg.type !== 'FINDNODE') return
+        const seen = w?.seen ?? new Set<string>()
+        const { accepted, rejected } = verifyNodesRecords(msg.enrs, {
+          sender: from.nodeId,
+          senderIp: from.addr.ip,
+          distances: request.msg.distances,
+          mode: this.mode,
+          seen,
+        })
+        for (const r of rejected) this.drop(`record-${r}`)
+        for (const e of accepted) this.remember(e)
+        if (!w) return
+        w.found.push(...accepted)
+        if (done) this.settle(w, 'FINDNODE', w.found)
+        return
+      }
+      case 'TALKRESP':
+        if (w) this.settle(w, 'TALKREQ', msg.response)
+        return
+    }
+  }
+
+  private settle(w: Waiter, kind: string, v: unknown): void {
+    this.m.requests.inc({ kind, outcome: 'ok' })
+    this.waiters.settle(w, v)
+  }
+
+  private onRequestFailed(request: OutgoingRequest, error: RequestFailure): void {
+    const w = this.waiters.get(request)
+    const kind = request.msg.type
+    this.m.requests.inc({ kind, outcome: error })
+    if (!w) return
+    // A FINDNODE answered by some of its NODES packets ends with what arrived.
+    if (kind === 'FINDNODE' && error === 'timeout' && w.found.length > 0) this.waiters.settle(w, w.found)
+    else this.waiters.fail(w, new Discv5Error(FAILURE_CODE[error], `${kind} to ${request.contact.addr.ip}`))
+  }
+
+  // ---------- requests out ----------
+
+  private request<T>(enr: Enr, msg: RequestMessage, signal?: AbortSignal): Promise<T> {
+    if (this.closed) return Promise.reject(new Discv5Error('CLOSED'))
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    const contact = contactOf(enr, this.mode)
+    if (!contact) return Promise.reject(new Discv5Error('NO_ENDPOINT', 'record has no reachable UDP endpoint'))
+    const request: OutgoingRequest = { contact, msg }
+    const now = this.clock.now()
+    const p = this.waiters.start<T>(request, now, signal)
+    this.input({ kind: 'send-request', request }, now)
+    this.arm()
+    return p
+  }
+
+  /** PING the node of `enr`; resolves with its PONG, rejects with a {@link Discv5Error}. */
+  ping(enr: Enr, options: RequestOptions = {}): Promise<PongInfo> {
+    const msg = { type: 'PING' as const, reqId: this.sessions.newRequestId(), enrSeq: this.current.seq }
+    return this.request<PongInfo>(enr, msg, options.signal)
+  }
+
+  /**
+   * FINDNODE for `distances` at the node of `enr`: resolves with the records that passed the
+   * checks (signature, distance, endpoint, relay address), at most 16, from at most 5 NODES packets.
+   */
+  findNode(enr: Enr, distances: number[], options: RequestOptions = {}): Promise<Enr[]> {
+    const msg = { type: 'FINDNODE' as const, reqId: this.sessions.newRequestId(), distances }
+    return this.request<Enr[]>(enr, msg, options.signal)
+  }
+
+  /** TALKREQ: resolves with the TALKRESP payload (empty when the node does not know `protocol`). */
+  talkReq(enr: Enr, protocol: string | Uint8Array, request: Uint8Array, options: RequestOptions = {}) {
+    const msg = {
+      type: 'TALKREQ' as const,
+      reqId: this.sessions.newRequestId(),
+      protocol: protocolBytes(protocol),
+      request,
+    }
+    return this.request<Uint8Array>(enr, msg, options.signal)
+  }
+
+  /**
+   * The node's current record, asked of the node itself (FINDNODE distance 0). A newer record
+   * than the table's replaces it there.
+   */
+  async requestEnr(enr: Enr, options: RequestOptions = {}): Promise<Enr> {
+    const got = (await this.findNode(enr, [0], options))[0]
+    if (!got) throw new Discv5Error('BAD_RESPONSE', 'no record in the answer to FINDNODE [0]')
+    this.remember(got)
+    const n = nodeFromEnr(got, this.mode)
+    if (n) {
+      this.table.update(n, this.clock.now())
+      this.tableChanged()
+    }
+    return got
+  }
+
+  /** Iterative lookup (α = 3, 3 distances per FINDNODE, 16 results) for `target` (random when omitted). */
+  lookup(target?: Uint8Array, options: RequestOptions = {}): Promise<Enr[]> {
+    return this.lookups.lookup(target, options.signal)
+  }
+
+  /** The newest record of a node, by id or record: see {@link Lookups.resolve}. */
+  resolve(target: Uint8Array | Enr, options: RequestOptions = {}): Promise<Enr | undefined> {
+    return this.lookups.resolve(target, options.signal)
+  }
+
+  /** Records found by random lookups, pulled one at a time; ends on `signal` or close. */
+  randomNodes(options: RequestOptions = {}) {
+    return this.lookups.randomNodes(options.signal)
+  }
+
+  // ---------- records ----------
+
+  /** The newest record we hold for a node id (table, then recently met nodes). */
+  recordOf(id: Uint8Array): Enr | undefined {
+    const a = this.table.get(id)?.enr
+    const b = this.known.peek(toHex(id))
+    if (!a) return b
+    return b && b.seq > a.seq ? b : a
+  }
+
+  private remember(enr: Enr): void {
+    const key = toHex(enr.nodeId)
+    const cur = this.known.peek(key)
+    if (!cur || enr.seq >= cur.seq) this.known.set(key, enr)
+  }
+
+  /** Fetch a node's record when it announced a newer one than we hold. */
+  private maybeFetchRecord(id: Uint8Array, remoteSeq: bigint): void {
+    const cur = this.recordOf(id)
+    if (!cur || remoteSeq <= cur.seq || this.closed) return
+    const key = toHex(id)
+    if (this.fetching.has(key) || this.fetching.size >= MAX_RECORD_FETCHES) return
+    this.fetching.add(key)
+    this.requestEnr(cur)
+      .catch(() => {})
+      .finally(() => this.fetching.delete(key))
+  }
+
+  private vote(voter: string, seen: SocketAddr, now: number): void {
+    const p = this.votes?.add(voter, seen, now)
+    if (p) this.applyPrediction(p)
+  }
+
+  private applyPrediction(p: AddrPrediction): void {
+    const e = this.current
+    const same = p.family === 'ip4' ? e.ip === p.ip && e.udp === p.port : e.ip6 === p.ip && (e.udp6 ?? e.udp) === p.port
+    if (same || this.closed) return
+    const changes = p.family === 'ip4' ? { ip: p.ip, udp: p.port } : { ip6: p.ip, udp6: p.port }
+    this.setEnr(e.update(this.opts.privateKey, changes))
+  }
+
+  private bootnodes(): Discv5Node[] {
+    const out: Discv5Node[] = []
+    for (const b of this.opts.bootnodes ?? []) {
+      const n = nodeFromEnr(b, this.mode)
+      if (n) out.push(n)
+    }
+    return out
+  }
+
+  private seed(): void {
+    const now = this.clock.now()
+    for (const n of this.bootnodes()) this.table.addSeen(n, now)
+    this.tableChanged()
+  }
+
+  private tableChanged(): void {
+    this.m.table.set(this.table.size)
+    this.arm()
+  }
+
+  // ---------- the one timer: session deadlines, revalidation, refresh ----------
+
+  private arm(): void {
+    if (this.closed) return
+    const at = Math.min(
+      this.sessions.nextDeadline() ?? Number.POSITIVE_INFINITY,
+      this.table.revalidation.nextTime(),
+      this.refreshAt,
+    )
+    if (!Number.isFinite(at) || at >= this.timerAt) return
+    this.timer?.cancel()
+    this.timerAt = at
+    this.timer = this.clock.setTimer(Math.max(0, at - this.clock.now()), () => this.onTimer())
+  }
+
+  private onTimer(): void {
+    this.timer = undefined
+    this.timerAt = Number.POSITIVE_INFINITY
+    if (this.closed) return
+    const now = this.clock.now()
+    this.input({ kind: 'tick' }, now)
+    this.revalidate(now)
+    if (now >= this.refreshAt) {
+      this.refreshAt = Number.POSITIVE_INFINITY
+      void this.refresh().finally(() => this.scheduleRefresh())
+    }
+    this.arm()
+  }
+
+  private revalidate(now: number): void {
+    for (let s = this.table.revalidation.next(now); s.kind === 'ping'; s = this.table.revalidation.next(now)) {
+      const n = s.node
+      this.ping(n.enr).catch(() => {
+        if (this.closed) return
+        this.table.revalidation.onTimeout(n.id, this.clock.now())
+        this.tableChanged()
+      })
+    }
+  }
+
+  private scheduleRefresh(): void {
+    if (this.closed) return
+    const interval = this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS
+    let wait: number
+    if (this.table.size === 0) {
+      wait = Math.min(this.emptyRetryMs, interval)
+      this.emptyRetryMs *= 2
+    } else {
+      this.emptyRetryMs = EMPTY_TABLE_RETRY_MS
+      const half = interval / 2
+      wait = half + this.random.int(Math.max(1, Math.floor(half)))
+    }
+    this.refreshAt = this.clock.now() + wait
+    this.arm()
+  }
+
+  /** One table refresh: seed the bootnodes, a lookup for our own id, then 3 random ones (go-ethereum `doRefresh`). */
+  refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      this.seed()
+      await this.lookups.refresh()
+    })().finally(() => {
+      this.refreshing = undefined
+    })
+    return this.refreshing
+  }
+
+  /** Stop the timer, fail pending requests with CLOSED, end lookups and iterators. Sends nothing more. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closing.abort(new Discv5Error('CLOSED'))
+    this.timer?.cancel()
+    this.timer = undefined
+    this.talk.close()
+    this.waiters.close()
+    await this.refreshing?.catch(() => {})
+  }
+}
