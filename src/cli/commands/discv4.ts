@@ -1,0 +1,402 @@
+/** `eth-p2p discv4`: ping, request records from, resolve and crawl Node Discovery v4 nodes. */
+import {
+  Discv4Error,
+  type Discv4Node,
+  Discv4Service,
+  discv4,
+  Enr,
+  EnrError,
+  generatePrivateKey,
+  isLoopback,
+  parseEnode,
+  parseIp,
+  toHex,
+  UdpTransport,
+} from '../../index.js'
+import { CliError, type Command, group, parseFlags, printJson } from '../args.js'
+import { type CrawlNode, readCrawlFile, writeCrawlFile } from '../crawlfile.js'
+import { keyFromFlags } from '../keys.js'
+import { enrToJson } from './enr.js'
+
+/** Queries a crawl runs at once. Ours: enough to hide 500 ms reply timeouts, gentle on any one network. */
+export const CRAWL_CONCURRENCY = 16
+/** Most nodes one crawl keeps. Ours: bounds memory (≈ 1 KiB each with records). */
+export const MAX_CRAWL_NODES = 100_000
+/** FINDNODE targets asked of each crawled node: its own key (its neighbours) and two random ones. */
+export const CRAWL_TARGETS_PER_NODE = 3
+
+const DEFAULT_TIMEOUT = '5s'
+
+/** Parse a duration: `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds. */
+export function parseDuration(text: string, flag = 'timeout'): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
+  if (!m) throw new CliError(`--${flag} must be a duration like 500ms, 5s or 2m, got '${text}'`)
+  const n = Number(m[1])
+  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+  if (ms < 1 || ms > 24 * 3_600_000) throw new CliError(`--${flag} must be between 1ms and 24h`)
+  return Math.round(ms)
+}
+
+/** A node given as `enode://...` or `enr:...`, with a literal IP and a UDP port. */
+export function parseTarget(text: string): Discv4Node {
+  if (text.startsWith('enr:')) {
+    let enr: Enr
+    try {
+      enr = Enr.decodeText(text)
+    } catch (e) {
+      if (e instanceof EnrError) throw new CliError(`not a valid ENR: ${e.message}`)
+      throw e
+    }
+    const ip = enr.ip ?? enr.ip6
+    const udp = enr.ip !== undefined ? enr.udp : enr.udp6
+    if (ip === undefined || udp === undefined) throw new CliError('the record has no IP address and UDP port')
+    return discv4.makeNode(enr.publicKey, ip, udp, (enr.ip !== undefined ? enr.tcp : enr.tcp6) ?? udp)
+  }
+  let url: ReturnType<typeof parseEnode>
+  try {
+    url = parseEnode(text)
+  } catch (e) {
+    if (e instanceof EnrError) throw new CliError(`not a valid enode URL: ${e.message}`)
+    throw e
+  }
+  if (url.ip === undefined) {
+    if (url.hostname !== undefined) throw new CliError(`give the node's IP address, not a host name (${url.hostname})`)
+    throw new CliError('the enode URL has no address')
+  }
+  if (url.udp === 0) throw new CliError('the enode URL has UDP port 0')
+  return discv4.makeNode(url.publicKey, url.ip, url.udp, url.tcp)
+}
+
+interface Bind {
+  ip: string
+  port: number
+}
+
+/** `--bind IP:PORT` (IPv6 as `[addr]:port`), or the default for the targets. */
+export function parseBind(text: string | undefined, targets: Discv4Node[]): Bind {
+  if (text === undefined) {
+    const local = targets.every((t) => isLoopback(parseIp(t.ip) ?? new Uint8Array(4)))
+    return local ? { ip: '127.0.0.1', port: 0 } : { ip: '0.0.0.0', port: 0 }
+  }
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text)
+  const ip = m?.[1] ?? m?.[2]
+  if (!m || ip === undefined || !parseIp(ip) || Number(m[3]) > 65535)
+    throw new CliError(`--bind must be IP:PORT (IPv6 as [addr]:port), got '${text}'`)
+  return { ip, port: Number(m[3]) }
+}
+
+const commonFlags = {
+  bind: { type: 'string' },
+  key: { type: 'string' },
+  keyfile: { type: 'string' },
+  timeout: { type: 'string' },
+} as const
+
+const commonHelp = [
+  'Options:',
+  '  --bind IP:PORT     local UDP address (default 127.0.0.1:0 for loopback targets, else 0.0.0.0:0)',
+  '  --key HEX          our private key (default: a new random key); or --keyfile FILE',
+  `  --timeout DURATION overall time limit, e.g. 500ms, 5s, 2m (default ${DEFAULT_TIMEOUT})`,
+  '',
+  'Bad input: one line on stderr, exit code 2. No answer in time: the reason, exit code 1.',
+]
+
+function isUnspecified(ip: string): boolean {
+  return (parseIp(ip) ?? new Uint8Array(1)).every((b) => b === 0)
+}
+
+/** Bind a socket, run a service on it for `fn`, and close both whatever happens. */
+async function withService<T>(
+  values: { bind?: string; key?: string; keyfile?: string },
+  targets: Discv4Node[],
+  timeoutMs: number,
+  fn: (svc: Discv4Service, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const key = keyFromFlags(values) ?? generatePrivateKey()
+  const bind = parseBind(values.bind, targets)
+  const signal = AbortSignal.timeout(timeoutMs)
+  let transport: UdpTransport
+  try {
+    transport = await UdpTransport.bind(bind.ip, bind.port, signal)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).name
+    throw new CliError(`cannot bind UDP ${bind.ip}:${bind.port}: ${code}`, 1)
+  }
+  const port = transport.address.port
+  const ip = isUnspecified(bind.ip) ? undefined : bind.ip
+  const v6 = ip?.includes(':') === true
+  const record = ip === undefined ? undefined : Enr.create(key, v6 ? { ip6: ip, udp6: port } : { ip, udp: port })
+  const svc = new Discv4Service({
+    privateKey: key,
+    send: (bytes, to) => transport.send(bytes, to),
+    endpoint: { ip, udp: port, tcp: 0 },
+    record: () => record?.encode(),
+    enrSeq: () => record?.seq,
+  })
+  transport.onDatagram((data, from) => {
+    svc.handle(data, from)
+  })
+  try {
+    return await fn(svc, signal)
+  } finally {
+    await svc.close()
+    await transport.close()
+  }
+}
+
+/** Repeat `fn` while it times out (a lost datagram), until `signal` ends the attempts. */
+async function retrying<T>(signal: AbortSignal, what: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn()
+    } catch (e) {
+      if (signal.aborted) throw new CliError(`${what}: no answer in time`, 1)
+      if (!(e instanceof Discv4Error) || e.code !== 'TIMEOUT') {
+        throw new CliError(`${what}: ${e instanceof Error ? e.message : String(e)}`, 1)
+      }
+    }
+  }
+}
+
+function oneTarget(argv: string[]) {
+  const { values, positionals } = parseFlags(argv, commonFlags, true)
+  if (positionals.length !== 1)
+    throw new CliError('expected exactly one argument: the enode://... (or enr:...) of the node')
+  const target = parseTarget(positionals[0] as string)
+  return { values, target, timeoutMs: parseDuration(values.timeout ?? DEFAULT_TIMEOUT) }
+}
+
+const ping: Command = {
+  name: 'ping',
+  summary: 'PING a node and print its PONG',
+  usage: [
+    'Usage: eth-p2p discv4 ping <enode://...|enr:...> [options]',
+    '',
+    'Sends a discv4 PING (retried while unanswered) and prints one JSON line: nodeId, enrSeq',
+    "(the node's record sequence number from its PONG, null if it sent none), ip and port (our",
+    'endpoint as the node saw it) and rttMs (round-trip time of the answered PING).',
+    '',
+    ...commonHelp,
+  ].join('\n'),
+  async run(argv) {
+    const { values, target, timeoutMs } = oneTarget(argv)
+    return withService(values, [target], timeoutMs, async (svc, signal) => {
+      let start = 0
+      const pong = await retrying(signal, `PING ${target.ip}:${target.udp}`, () => {
+        start = performance.now()
+        return svc.ping(target, { signal })
+      })
+      printJson({
+        nodeId: toHex(target.id),
+        enrSeq: pong.enrSeq === undefined ? null : Number(pong.enrSeq),
+        ip: pong.to.ip ?? null,
+        port: pong.to.udp,
+        rttMs: Math.round((performance.now() - start) * 100) / 100,
+      })
+      return 0
+    })
+  },
+}
+
+const requestenr: Command = {
+  name: 'requestenr',
+  summary: "fetch a node's record (ENRREQUEST) and print it",
+  usage: [
+    'Usage: eth-p2p discv4 requestenr <enode://...|enr:...> [options]',
+    '',
+    'Bonds with the node (PING/PONG both ways), sends ENRREQUEST (EIP-868), checks that the',
+    "record is signed by the node's key, and prints it as 'eth-p2p enr decode' does.",
+    '',
+    ...commonHelp,
+  ].join('\n'),
+  async run(argv) {
+    const { values, target, timeoutMs } = oneTarget(argv)
+    return withService(values, [target], timeoutMs, async (svc, signal) => {
+      const enr = await retrying(signal, `ENRREQUEST ${target.ip}:${target.udp}`, () =>
+        svc.requestEnr(target, { signal }),
+      )
+      printJson(enrToJson(enr))
+      return 0
+    })
+  },
+}
+
+const resolve: Command = {
+  name: 'resolve',
+  summary: 'find a node through the DHT and print its newest record',
+  usage: [
+    'Usage: eth-p2p discv4 resolve <enode://...|enr:...> [--bootnodes <enode,...>] [options]',
+    '',
+    "Looks the node up (starting from --bootnodes, default: the node's own endpoint), then asks",
+    'it for its record. Prints one JSON line: nodeId, enode (where it was found), enr (text,',
+    'or null when it did not answer ENRREQUEST) and seq. Not found: exit code 1.',
+    '',
+    '  --bootnodes LIST   comma-separated enode:// or enr: nodes to start the lookup from',
+    ...commonHelp,
+  ].join('\n'),
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { ...commonFlags, bootnodes: { type: 'string' } }, true)
+    if (positionals.length !== 1) throw new CliError('expected exactly one argument: the enode://... of the node')
+    const target = parseTarget(positionals[0] as string)
+    const boots = values.bootnodes === undefined ? [target] : parseList(values.bootnodes)
+    const timeoutMs = parseDuration(values.timeout ?? DEFAULT_TIMEOUT)
+    return withService(values, boots, timeoutMs, async (svc, signal) => {
+      for (const b of boots) svc.table.addSeen(b, svc.clock.now())
+      const r = await svc.resolve(target.publicKey, { signal })
+      if (!r) throw new CliError(`node ${toHex(target.id)} not found${signal.aborted ? ' in time' : ''}`, 1)
+      printJson({
+        nodeId: toHex(r.node.id),
+        enode: discv4.nodeToEnode(r.node),
+        enr: r.enr?.encodeText() ?? null,
+        seq: r.enr === undefined ? null : Number(r.enr.seq),
+      })
+      return 0
+    })
+  },
+}
+
+function parseList(text: string): Discv4Node[] {
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  if (items.length === 0) throw new CliError('--bootnodes is empty')
+  return items.map(parseTarget)
+}
+
+const crawl: Command = {
+  name: 'crawl',
+  summary: 'walk the DHT breadth-first and write every node that answered to a file',
+  usage: [
+    'Usage: eth-p2p discv4 crawl --bootnodes <enode,...> --out nodes.json [--timeout DURATION] [options]',
+    '',
+    'Breadth-first from the bootnodes: each node is asked FINDNODE for its own key and two',
+    `random targets, then ENRREQUEST; ${CRAWL_CONCURRENCY} nodes at a time. Stops when no node is left`,
+    'to ask or at --timeout (default 30s), writes --out and prints a summary line. Nodes already',
+    'in --out are kept (their firstSeen too). File: {"nodes":[{"id","enr","enode","firstSeen","lastSeen"}]},',
+    'listing the nodes that answered at least one request.',
+    '',
+    '  --bootnodes LIST   comma-separated enode:// or enr: nodes to start from (required)',
+    '  --out FILE         where to write the nodes (required)',
+    ...commonHelp,
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      ...commonFlags,
+      bootnodes: { type: 'string' },
+      out: { type: 'string' },
+    })
+    if (values.bootnodes === undefined) throw new CliError('missing required option --bootnodes')
+    if (values.out === undefined || values.out === '') throw new CliError('missing required option --out')
+    const out = values.out
+    const boots = parseList(values.bootnodes)
+    const timeoutMs = parseDuration(values.timeout ?? '30s')
+    let previous: CrawlNode[] = []
+    try {
+      previous = readCrawlFile(out) ?? []
+    } catch (e) {
+      throw new CliError(`--out ${out} exists but is not a crawl file: ${(e as Error).message}`)
+    }
+    return withService(values, boots, timeoutMs, async (svc, signal) => {
+      const result = await runCrawl(svc, boots, previous, signal)
+      try {
+        writeCrawlFile(out, result.nodes)
+      } catch (e) {
+        throw new CliError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1)
+      }
+      printJson({ nodes: result.nodes.length, answered: result.answered, asked: result.asked, out })
+      if (result.answered === 0) throw new CliError('no node answered (are the bootnodes reachable?)', 1)
+      return 0
+    })
+  },
+}
+
+interface Seen {
+  node: Discv4Node
+  firstSeen: string
+  lastSeen?: string
+  enr?: string
+}
+
+/** The breadth-first walk behind `crawl`. */
+async function runCrawl(svc: Discv4Service, boots: Discv4Node[], previous: CrawlNode[], signal: AbortSignal) {
+  const prev = new Map(previous.map((n) => [n.id, n]))
+  /** BOUNDED: MAX_CRAWL_NODES entries; further nodes are not recorded. */
+  const seen = new Map<string, Seen>()
+  /** BOUNDED: at most the entries of `seen`, each queued once. */
+  const queue: Discv4Node[] = []
+  const learn = (n: Discv4Node) => {
+    const id = toHex(n.id)
+    if (seen.has(id) || seen.size >= MAX_CRAWL_NODES) return
+    seen.set(id, { node: n, firstSeen: prev.get(id)?.firstSeen ?? new Date().toISOString() })
+    queue.push(n)
+  }
+  for (const b of boots) learn(b)
+  let asked = 0
+  const visit = async (n: Discv4Node) => {
+    const entry = seen.get(toHex(n.id)) as Seen
+    const answered = () => {
+      entry.lastSeen = new Date().toISOString()
+    }
+    const targets = [n.publicKey, ...Array.from({ length: CRAWL_TARGETS_PER_NODE - 1 }, () => randomKey())]
+    for (const t of targets) {
+      if (signal.aborted) return
+      try {
+        for (const f of await svc.findNode(n, t, { signal })) learn(f)
+        answered()
+      } catch {
+        if (entry.lastSeen === undefined) return // silent node: do not spend more time on it
+      }
+    }
+    try {
+      entry.enr = (await svc.requestEnr(n, { signal })).encodeText()
+      answered()
+    } catch {
+      // no record: the node is still listed
+    }
+  }
+  const workers = new Set<Promise<void>>()
+  while (!signal.aborted && (queue.length > 0 || workers.size > 0)) {
+    const n = workers.size < CRAWL_CONCURRENCY ? queue.shift() : undefined
+    if (n) {
+      asked++
+      const w: Promise<void> = visit(n).finally(() => workers.delete(w))
+      workers.add(w)
+      continue
+    }
+    await Promise.race(workers)
+  }
+  await Promise.allSettled(workers) // each ends at the signal or its own reply timeouts
+  const nodes = new Map<string, CrawlNode>(prev)
+  let answered = 0
+  for (const [id, s] of seen) {
+    if (s.lastSeen === undefined) continue
+    answered++
+    const old = prev.get(id)
+    nodes.set(id, {
+      id,
+      enr: s.enr ?? old?.enr ?? null,
+      enode: discv4.nodeToEnode(s.node),
+      firstSeen: s.firstSeen,
+      lastSeen: s.lastSeen,
+    })
+  }
+  return { nodes: [...nodes.values()], answered, asked }
+}
+
+function randomKey(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(64))
+}
+
+const subs = [ping, requestenr, resolve, crawl]
+const grouped = group('discv4', 'Node Discovery v4: ping, requestenr, resolve, crawl', subs)
+
+/**
+ * The `discv4` command. `--help` anywhere on the line is answered with this command's usage
+ * before a sub-command runs (src/cli/args.ts `runCommand`), so the usage holds every
+ * sub-command's full help.
+ */
+export default {
+  ...grouped,
+  usage: [grouped.usage, ...subs.map((s) => s.usage)].join('\n\n'),
+} satisfies Command
