@@ -124,5 +124,8 @@ export async function readFramed(src: ByteSource, expected: number, signal?: Abo
     if (data.length > 0) out.push(data)
     got += data.length
   }
-  return out.length === 1 ? (out[0] as Uint8Array) : concatBytes(...out)
+  if (out.length !== 1) return concatBytes(...out)
+  const only = out[0] as Uint8Array
+  // a plain Uint8Array view (snappy and the transport hand out Buffers)
+  return only.constructor === Uint8Array ? only : new Uint8Array(only.buffer, only.byteOffset, only.length)
 }

@@ -55,6 +55,10 @@ export interface SessionEnv {
   logger: Logger
   /** Count a stream event (see {@link StreamEvent}). */
   count(event: StreamEvent): void
+  /** Time to first byte of a request or response; default {@link TTFB_TIMEOUT_MS}. */
+  ttfbMs?: number
+  /** Time for a whole request, and for our handler to answer one; default {@link RESP_TIMEOUT_MS}. */
+  respMs?: number
 }
 
 /** Stream events a session counts. Bounded set, used as a metric label. */
@@ -107,6 +111,8 @@ export class StreamConnection implements ProtocolConnection {
   private nextServeId = 0n
   private readonly scheme: RequestIdScheme | undefined
   private readonly log: Logger
+  private readonly ttfbMs: number
+  private readonly respMs: number
 
   constructor(
     readonly protocol: AnyProtocol,
@@ -121,6 +127,8 @@ export class StreamConnection implements ProtocolConnection {
         `${protocol.id}: request/response over libp2p needs a requestIds scheme (e.g. envelopeIds); ids stay off the wire`,
       )
     this.log = env.logger.child({ protocol: protocol.id })
+    this.ttfbMs = env.ttfbMs ?? TTFB_TIMEOUT_MS
+    this.respMs = env.respMs ?? RESP_TIMEOUT_MS
   }
 
   get closed(): boolean {
@@ -214,7 +222,7 @@ export class StreamConnection implements ProtocolConnection {
 
   private async sendMessage(pid: string, payload: Uint8Array): Promise<void> {
     this.outbound++
-    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(RESP_TIMEOUT_MS))
+    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(this.respMs))
     let stream: Stream | undefined
     try {
       stream = await this.open(pid, signal)
@@ -240,7 +248,7 @@ export class StreamConnection implements ProtocolConnection {
     try {
       stream = await this.open(pid, signal)
       await this.write(stream, encodeRequest(body), signal)
-      const ttfb = anySignal(signal, this.env.clock.timeoutSignal(Math.min(TTFB_TIMEOUT_MS, timeoutMs)))
+      const ttfb = anySignal(signal, this.env.clock.timeoutSignal(Math.min(this.ttfbMs, timeoutMs)))
       const chunk = await readResponse(new ByteReader(stream), limitOf(this.protocol, entry, true), signal, ttfb)
       if (chunk.result !== ResultCode.Success) {
         this.env.count('request_error_response')
@@ -275,10 +283,10 @@ export class StreamConnection implements ProtocolConnection {
 
   private async serveInbound(stream: Stream, code: number, entry: TableEntry): Promise<void> {
     let handedOver = false
-    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(RESP_TIMEOUT_MS))
+    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(this.respMs))
     try {
       const reader = new ByteReader(stream)
-      const first = anySignal(signal, this.env.clock.timeoutSignal(TTFB_TIMEOUT_MS))
+      const first = anySignal(signal, this.env.clock.timeoutSignal(this.ttfbMs))
       const payload = await readRequest(
         new FirstByteSource(reader, first, signal),
         limitOf(this.protocol, entry, false),
@@ -290,7 +298,7 @@ export class StreamConnection implements ProtocolConnection {
         return
       }
       const id = this.nextServeId++
-      const timer = this.env.clock.setTimer(RESP_TIMEOUT_MS, () => {
+      const timer = this.env.clock.setTimer(this.respMs, () => {
         this.env.count('serve_timeout')
         this.respond(id, ResultCode.ServerError, new TextEncoder().encode('no response in time'))
       })
@@ -318,7 +326,7 @@ export class StreamConnection implements ProtocolConnection {
     }
     this.serving.delete(id)
     s.timer.cancel()
-    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(RESP_TIMEOUT_MS))
+    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(this.respMs))
     this.write(s.stream, encodeResponse(result, body), signal)
       .then(() => {
         if (result === ResultCode.Success) this.env.count('served')
