@@ -1,0 +1,324 @@
+/**
+ * One config, one node: the key and node database, the local ENR, discovery (v4, v5, both on one
+ * UDP port, or none), the RLPx server with its dial scheduler, the protocols it runs, and metrics.
+ */
+import { EventEmitter } from 'node:events'
+import { nodeIdFromPublicKey } from '../crypto/nodeid.js'
+import { generatePrivateKey, publicKey64 } from '../crypto/secp256k1.js'
+import { makeNode } from '../discv4/node.js'
+import { Discv4Service } from '../discv4/service.js'
+import { formatEnode } from '../enr/enode.js'
+import { Enr, type EnrFields } from '../enr/record.js'
+import { type MetricsServer, serveMetrics } from '../metrics/http.js'
+import { MetricsRegistry } from '../metrics/registry.js'
+import type { AnyProtocol } from '../protocol/define.js'
+import { ProtocolHost } from '../protocol/host.js'
+import { forkIdToRlp } from '../protocols/eth/forkid.js'
+import { type ChainConfig, computeForkId, type EthHead, eth68, eth69 } from '../protocols/eth/index.js'
+import type { RlpxTimeouts } from '../rlpx/config.js'
+import { DialHistory } from '../server/backoff.js'
+import { Dialer } from '../server/dialer.js'
+import { Netlist } from '../server/netlist.js'
+import { NodeDb } from '../server/nodedb.js'
+import type { Peer } from '../server/peer.js'
+import { type DialCandidate, type PeerRemovedEvent, Server } from '../server/server.js'
+import { demultiplex, UdpTransport } from '../transport/udp.js'
+import { type Clock, systemClock } from '../util/clock.js'
+import { type Logger, silentLogger } from '../util/logger.js'
+import { type NodeRef, parseNodeList, toDialCandidate } from './bootnodes.js'
+
+/** Discovery protocols a node can run. */
+export type DiscoveryProtocol = 'v4' | 'v5'
+
+export interface NodeOptions {
+  /** 32-byte private key. Default: the datadir's key, or a new one. */
+  privateKey?: Uint8Array
+  /** Where the node database lives (key, ENR seq, known nodes). None: nothing persists. */
+  datadir?: string
+  /** Listen address for TCP and UDP. Default 127.0.0.1. */
+  host?: string
+  /** RLPx TCP port. Default 30303; 0 picks a free one. */
+  tcpPort?: number
+  /** Discovery UDP port. Default: the TCP port (0: a free one). */
+  udpPort?: number
+  /** Address to advertise instead of `host` (`--nat extip:IP`). */
+  externalIp?: string
+  /** Default ['v4', 'v5']. */
+  discovery?: readonly DiscoveryProtocol[]
+  /** Discovery bootnodes (`enr:` or `enode://`); also dialed when discovery is off. */
+  bootnodes?: readonly string[]
+  /** Nodes kept connected. */
+  staticNodes?: readonly string[]
+  /** Nodes allowed past the peer limits. */
+  trustedNodes?: readonly string[]
+  maxPeers?: number
+  dialRatio?: number
+  maxPendingInbound?: number
+  maxConcurrentDials?: number
+  /** Comma-separated CIDRs: only these may connect or be dialed. */
+  netRestrict?: string
+  /** Chain for the default eth/68 + eth/69 protocols. Default mainnet is the caller's choice; required when `protocols` is not given. */
+  chain?: ChainConfig
+  /** The protocols to run (overrides the default eth on `chain`). */
+  protocols?: ProtocolHost<AnyProtocol>[]
+  clientId?: string
+  rlpxTimeouts?: Partial<RlpxTimeouts>
+  /** Serve Prometheus metrics on this port (on `host`). */
+  metricsPort?: number
+  clock?: Clock
+  logger?: Logger
+  metrics?: MetricsRegistry
+}
+
+interface NodeEvents {
+  'peer:added': [Peer]
+  'peer:removed': [PeerRemovedEvent]
+}
+
+/** The head a node without a chain database announces: the genesis block. */
+function genesisHead(chain: ChainConfig): EthHead {
+  return { number: 0n, time: chain.genesisTime, hash: chain.genesisHash, td: 0n, earliest: 0n }
+}
+
+/** eth/68 and eth/69 hosts on `chain`, announcing its genesis as our head. */
+export function defaultEthProtocols(
+  chain: ChainConfig,
+  opts: { clock?: Clock; metrics?: MetricsRegistry; logger?: Logger } = {},
+) {
+  const init = { chain, head: () => genesisHead(chain) }
+  const common = {
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  }
+  return [
+    new ProtocolHost(eth68, { ...common, init }),
+    new ProtocolHost(eth69, { ...common, init }),
+  ] as unknown as ProtocolHost<AnyProtocol>[]
+}
+
+/** A running node. Create with {@link createNode}. */
+export class EthP2pNode extends EventEmitter<NodeEvents> {
+  private stopped?: Promise<void>
+
+  private constructor(
+    readonly privateKey: Uint8Array,
+    private record: Enr,
+    readonly server: Server,
+    readonly dialer: Dialer,
+    readonly metrics: MetricsRegistry,
+    private readonly parts: {
+      db?: NodeDb
+      udp?: UdpTransport
+      discv4?: Discv4Service
+      metricsServer?: MetricsServer
+      bootnodes: NodeRef[]
+      logger: Logger
+    },
+  ) {
+    super()
+    server.on('peer:added', (p) => this.emit('peer:added', p))
+    server.on('peer:removed', (e) => this.emit('peer:removed', e))
+  }
+
+  /** @internal use {@link createNode} */
+  static async create(opts: NodeOptions): Promise<EthP2pNode> {
+    const logger = opts.logger ?? silentLogger
+    const clock = opts.clock ?? systemClock
+    const metrics = opts.metrics ?? new MetricsRegistry()
+    const host = opts.host ?? '127.0.0.1'
+    const discovery = opts.discovery ?? ['v4', 'v5']
+    const cleanup: (() => Promise<void>)[] = []
+    try {
+      const db = opts.datadir ? await NodeDb.open(opts.datadir) : undefined
+      if (db) cleanup.push(() => db.close())
+      let privateKey = opts.privateKey
+      if (db) {
+        if (privateKey) await db.storeKey(privateKey)
+        else privateKey = await db.loadOrCreateKey()
+      }
+      privateKey ??= generatePrivateKey()
+
+      const protocols =
+        opts.protocols ?? (opts.chain ? defaultEthProtocols(opts.chain, { clock, metrics, logger }) : [])
+      const netRestrict = opts.netRestrict ? Netlist.parse(opts.netRestrict) : undefined
+      const trusted = parseNodeList(opts.trustedNodes).map((n) => n.nodeId)
+      const localId = nodeIdFromPublicKey(publicKey64(privateKey))
+      const server = await Server.start(
+        {
+          privateKey,
+          host,
+          port: opts.tcpPort ?? 30303,
+          protocols,
+          ...(opts.clientId ? { clientId: opts.clientId } : {}),
+          ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}),
+          ...(opts.dialRatio !== undefined ? { dialRatio: opts.dialRatio } : {}),
+          ...(opts.maxPendingInbound !== undefined ? { maxPendingInbound: opts.maxPendingInbound } : {}),
+          ...(netRestrict ? { netRestrict } : {}),
+          trusted,
+          ...(opts.rlpxTimeouts ? { rlpxTimeouts: opts.rlpxTimeouts } : {}),
+          clock,
+          logger,
+          metrics,
+        },
+        localId,
+      )
+      cleanup.push(() => server.stop())
+      const tcpPort = server.address?.port ?? 0
+
+      const udp =
+        discovery.length > 0
+          ? await UdpTransport.bind(host, opts.udpPort ?? (opts.tcpPort === 0 ? 0 : tcpPort))
+          : undefined
+      if (udp) cleanup.push(() => udp.close())
+      const advertised = opts.externalIp ?? host
+      const seq = ((await db?.localSeq()) ?? 0n) + 1n
+      const fields: EnrFields = { seq, ...ipFields(advertised, tcpPort, udp?.address.port) }
+      if (opts.chain) fields.extra = { eth: [forkIdToRlp(computeForkId(opts.chain, genesisHead(opts.chain)))] }
+      const record = Enr.create(privateKey, fields)
+      await db?.setLocalSeq(record.seq)
+
+      const bootnodes = parseNodeList(opts.bootnodes)
+      let discv4: Discv4Service | undefined
+      if (udp && discovery.includes('v4')) {
+        const v4Boot = bootnodes
+          .filter((b) => b.ip && b.udp)
+          .map((b) => makeNode(b.publicKey, b.ip as string, b.udp, b.tcp))
+        const node = { current: record }
+        discv4 = new Discv4Service({
+          privateKey,
+          send: (bytes, to) => udp.send(bytes, to),
+          endpoint: { ip: advertised, udp: udp.address.port, tcp: tcpPort },
+          record: () => node.current.encode(),
+          enrSeq: () => node.current.seq,
+          bootnodes: v4Boot,
+          clock,
+          metrics,
+        })
+        cleanup.push(() => discv4?.close() ?? Promise.resolve())
+      }
+      if (udp) demultiplex(udp, { ...(discv4 ? { v4: (d, f) => void discv4?.handle(d, f) } : {}) })
+
+      const dialer = new Dialer(server, {
+        ...(opts.maxConcurrentDials !== undefined ? { maxConcurrentDials: opts.maxConcurrentDials } : {}),
+        history: new DialHistory(),
+        clock,
+        logger,
+      })
+      for (const s of parseNodeList(opts.staticNodes)) dialer.addStatic(toDialCandidate(s))
+      // With discovery off, bootnodes are the only candidates we have: dial them.
+      if (discovery.length === 0 && bootnodes.length > 0) dialer.addSource('boot', once(bootnodes.map(toDialCandidate)))
+      if (discv4)
+        dialer.addSource(
+          'discv4',
+          mapIter(discv4.randomNodes(), (n) => ({ nodeId: n.id, publicKey: n.publicKey, ip: n.ip, tcp: n.tcp })),
+        )
+
+      const metricsServer =
+        opts.metricsPort !== undefined ? await serveMetrics(metrics, host, opts.metricsPort) : undefined
+      if (metricsServer) cleanup.push(() => metricsServer.close())
+
+      const node = new EthP2pNode(privateKey, record, server, dialer, metrics, {
+        ...(db ? { db } : {}),
+        ...(udp ? { udp } : {}),
+        ...(discv4 ? { discv4 } : {}),
+        ...(metricsServer ? { metricsServer } : {}),
+        bootnodes,
+        logger,
+      })
+      discv4?.start()
+      dialer.start()
+      return node
+    } catch (e) {
+      for (const c of cleanup.reverse()) await c().catch(() => {})
+      throw e
+    }
+  }
+
+  /** Our current signed record. */
+  get enr(): Enr {
+    return this.record
+  }
+
+  /** `enode://<key>@<ip>:<tcp>[?discport=<udp>]`. */
+  get enode(): string {
+    const udp = this.record.udp ?? this.record.udp6 ?? this.tcpPort
+    return formatEnode({
+      publicKey: publicKey64(this.privateKey),
+      ip: this.record.ip ?? this.record.ip6 ?? '127.0.0.1',
+      tcp: this.tcpPort,
+      udp,
+    })
+  }
+
+  get tcpPort(): number {
+    return this.server.address?.port ?? 0
+  }
+
+  get udpPort(): number | undefined {
+    return this.parts.udp?.address.port
+  }
+
+  get nodeId(): Uint8Array {
+    return this.record.nodeId
+  }
+
+  get discv4(): Discv4Service | undefined {
+    return this.parts.discv4
+  }
+
+  get metricsPort(): number | undefined {
+    return this.parts.metricsServer?.port
+  }
+
+  /** Connected peers. */
+  get peers(): Peer[] {
+    return [...this.server.peers.values()]
+  }
+
+  /** Dial a node (`enr:` or `enode://`) now and resolve with the peer. */
+  async connect(target: string | DialCandidate, opts: { signal?: AbortSignal } = {}): Promise<Peer> {
+    const c = typeof target === 'string' ? toDialCandidate(parseNodeList(target)[0] as NodeRef) : target
+    return this.server.dial(c, opts)
+  }
+
+  /** Keep a node connected from now on. */
+  addStatic(target: string): void {
+    for (const n of parseNodeList(target)) this.dialer.addStatic(toDialCandidate(n))
+  }
+
+  /**
+   * Stop: dialer first, then ClientQuitting to every peer, then discovery, sockets, metrics and the
+   * database. Resolves when everything is closed; idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      await this.dialer.stop()
+      await this.server.stop()
+      await this.parts.discv4?.close()
+      await this.parts.udp?.close()
+      await this.parts.metricsServer?.close()
+      await this.parts.db?.close()
+    })()
+    return this.stopped
+  }
+}
+
+function ipFields(ip: string, tcp: number, udp: number | undefined): EnrFields {
+  return ip.includes(':')
+    ? { ip6: ip, tcp6: tcp, ...(udp !== undefined ? { udp6: udp } : {}) }
+    : { ip, tcp, ...(udp !== undefined ? { udp } : {}) }
+}
+
+async function* once<T>(items: T[]): AsyncGenerator<T> {
+  yield* items
+}
+
+async function* mapIter<A, B>(it: AsyncIterable<A>, f: (a: A) => B): AsyncGenerator<B> {
+  for await (const a of it) yield f(a)
+}
+
+/** Create and start a node. */
+export function createNode(opts: NodeOptions): Promise<EthP2pNode> {
+  return EthP2pNode.create(opts)
+}
