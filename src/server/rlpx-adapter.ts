@@ -44,7 +44,10 @@ class CapabilityConnection implements ProtocolConnection {
 
   /** @internal */
   deliver(code: number, payload: Uint8Array): void {
-    if (this.receiver) return this.receiver.onMessage(code, payload)
+    if (this.receiver) {
+      this.receiver.onMessage(code, payload)
+      return
+    }
     if (this.early.length >= ADAPTER_BUFFER_MESSAGES) {
       void this.conn.disconnect(DisconnectReason.BreachOfProtocol)
       return
