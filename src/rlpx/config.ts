@@ -7,6 +7,7 @@ import { noopMetrics } from '../metrics/registry.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { type Logger, silentLogger } from '../util/logger.js'
 import type { ProtocolSpec } from './caps.js'
+import { EcdhKey } from './ecdh.js'
 import { MAX_MESSAGE_SIZE } from './snappy.js'
 
 /** Whole handshake (auth, ack, both Hellos). go-ethereum p2p/server.go handshakeTimeout. */
@@ -85,6 +86,8 @@ export const DEFAULT_CLIENT_ID = 'eth-p2p/0.1.0'
 /** Options with every default filled in. */
 export interface ResolvedOptions {
   privateKey: Uint8Array
+  /** The private key set up once for ECDH, with our 64-byte public key. */
+  staticKey: EcdhKey
   clientId: string
   protocols: readonly ProtocolSpec[]
   listenPort: number
@@ -101,6 +104,7 @@ export interface ResolvedOptions {
 export function resolveOptions(o: RlpxOptions): ResolvedOptions {
   return {
     privateKey: o.privateKey,
+    staticKey: EcdhKey.fromPrivate(o.privateKey),
     clientId: o.clientId ?? DEFAULT_CLIENT_ID,
     protocols: o.protocols ?? [],
     listenPort: o.listenPort ?? 0,

@@ -8,8 +8,9 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { ecdhX, generatePrivateKey, KeyError, publicKey64, randomBytesArray } from '../crypto/secp256k1.js'
+import { KeyError, randomBytesArray } from '../crypto/secp256k1.js'
 import { err, ok, type Result } from '../util/result.js'
+import { EcdhKey } from './ecdh.js'
 
 /** Bytes ECIES adds to a plaintext: 65 (ephemeral key) + 16 (IV) + 32 (HMAC tag). rlpx.md. */
 export const ECIES_OVERHEAD = 65 + 16 + 32
@@ -73,13 +74,13 @@ export function eciesEncrypt(
   sharedMacData: Uint8Array = EMPTY,
   opts: EciesEncryptOptions = {},
 ): Uint8Array {
-  const r = opts.ephemeralPrivateKey ?? generatePrivateKey()
+  const r = opts.ephemeralPrivateKey ? EcdhKey.fromPrivate(opts.ephemeralPrivateKey) : EcdhKey.generate()
   const iv = opts.iv ?? randomBytesArray(16)
   if (iv.length !== 16) throw new RangeError('ECIES IV must be 16 bytes')
-  const { encKey, macKey } = deriveKeys(ecdhX(r, remotePublicKey))
+  const { encKey, macKey } = deriveKeys(r.agree(remotePublicKey))
   const out = new Uint8Array(ECIES_OVERHEAD + plaintext.length)
   out[0] = 0x04
-  out.set(publicKey64(r), 1)
+  out.set(r.publicKey, 1)
   out.set(iv, 65)
   const cipher = createCipheriv('aes-128-ctr', encKey, iv)
   out.set(cipher.update(plaintext), 81)
@@ -93,7 +94,7 @@ export function eciesEncrypt(
  * anything is decrypted. Returns a typed error for anything that is not ours.
  */
 export function eciesDecrypt(
-  privateKey: Uint8Array,
+  privateKey: Uint8Array | EcdhKey,
   data: Uint8Array,
   sharedMacData: Uint8Array = EMPTY,
 ): Result<Uint8Array, EciesError> {
@@ -101,7 +102,8 @@ export function eciesDecrypt(
   if (data[0] !== 0x04) return err(new EciesError('BAD_PREFIX', 'ephemeral key is not in 0x04 form'))
   let shared: Uint8Array
   try {
-    shared = ecdhX(privateKey, data.subarray(0, 65))
+    const key = privateKey instanceof EcdhKey ? privateKey : EcdhKey.fromPrivate(privateKey)
+    shared = key.agree(data.subarray(0, 65))
   } catch (e) {
     if (e instanceof KeyError) return err(new EciesError('BAD_KEY', e.message))
     throw e

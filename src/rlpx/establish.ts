@@ -6,7 +6,6 @@
  * @module
  */
 import type { Socket } from 'node:net'
-import { publicKey64 } from '../crypto/secp256k1.js'
 import { concatBytes, equalBytes } from '../util/bytes.js'
 import { matchCapabilities } from './caps.js'
 import type { ResolvedOptions } from './config.js'
@@ -50,7 +49,7 @@ export function localHello(o: ResolvedOptions): Hello {
     clientId: o.clientId,
     capabilities: o.protocols.map((p) => ({ name: p.name, version: p.version })),
     listenPort: o.listenPort,
-    id: publicKey64(o.privateKey),
+    id: o.staticKey.publicKey,
   }
 }
 
@@ -68,8 +67,12 @@ export function establish(p: EstablishParams, o: ResolvedOptions): Promise<RlpxC
     try {
       side =
         p.direction === 'outbound'
-          ? new InitiatorHandshake({ privateKey: o.privateKey, remotePublicKey: p.remotePublicKey })
-          : new RecipientHandshake({ privateKey: o.privateKey })
+          ? new InitiatorHandshake({
+              privateKey: o.privateKey,
+              staticKey: o.staticKey,
+              remotePublicKey: p.remotePublicKey,
+            })
+          : new RecipientHandshake({ privateKey: o.privateKey, staticKey: o.staticKey })
     } catch (e) {
       socket.destroy()
       reject(e)

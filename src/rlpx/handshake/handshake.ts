@@ -9,15 +9,13 @@
  */
 import {
   decompressPublicKey,
-  ecdhX,
-  generatePrivateKey,
   KeyError,
-  publicKey64,
   randomBytesArray,
   recoverPublicKey,
   signRecoverable,
 } from '../../crypto/secp256k1.js'
 import { err, ok, type Result } from '../../util/result.js'
+import { EcdhKey } from '../ecdh.js'
 import { eciesEncrypt } from '../ecies.js'
 import {
   type AckMessage,
@@ -51,6 +49,8 @@ export type HandshakeStep =
 /** Keys and randomness for one handshake; random when omitted (tests fix them). */
 export interface HandshakeKeys {
   privateKey: Uint8Array
+  /** `privateKey` already set up for ECDH (saves one scalar multiplication per handshake). */
+  staticKey?: EcdhKey
   ephemeralPrivateKey?: Uint8Array
   nonce?: Uint8Array
 }
@@ -72,28 +72,28 @@ export class InitiatorHandshake {
   readonly auth: Uint8Array
   /** The 64-byte public key of the node we meant to reach. */
   readonly remotePublicKey: Uint8Array
-  private readonly privateKey: Uint8Array
-  private readonly ephemeralPrivateKey: Uint8Array
+  private readonly key: EcdhKey
+  private readonly ephemeral: EcdhKey
   private readonly nonce: Uint8Array
 
   /** Throws KeyError when `remotePublicKey` is not a valid secp256k1 key. */
   constructor(keys: HandshakeKeys & { remotePublicKey: Uint8Array }, build: BuildOptions = {}) {
-    this.privateKey = keys.privateKey
+    this.key = keys.staticKey ?? EcdhKey.fromPrivate(keys.privateKey)
     this.remotePublicKey = decompressPublicKey(keys.remotePublicKey)
-    this.ephemeralPrivateKey = keys.ephemeralPrivateKey ?? generatePrivateKey()
+    this.ephemeral = keys.ephemeralPrivateKey ? EcdhKey.fromPrivate(keys.ephemeralPrivateKey) : EcdhKey.generate()
     this.nonce = keys.nonce ?? randomBytesArray(32)
-    const staticShared = ecdhX(this.privateKey, this.remotePublicKey)
-    const signature = signRecoverable(xor32(staticShared, this.nonce), this.ephemeralPrivateKey)
+    const staticShared = this.key.agree(this.remotePublicKey)
+    const signature = signRecoverable(xor32(staticShared, this.nonce), this.ephemeral.privateKey)
     this.auth = encodeAuthEip8(
       this.remotePublicKey,
-      { signature, publicKey: publicKey64(this.privateKey), nonce: this.nonce },
+      { signature, publicKey: this.key.publicKey, nonce: this.nonce },
       build,
     )
   }
 
   /** Feed the bytes received so far (the ack, possibly followed by frames). */
   onData(buf: Uint8Array): Result<HandshakeStep, HandshakeError> {
-    const r = readAck(this.privateKey, buf)
+    const r = readAck(this.key, buf)
     if (!r.ok) return r
     if (r.value.kind === 'need') return ok(r.value)
     const { message, wire, consumed } = r.value
@@ -104,7 +104,7 @@ export class InitiatorHandshake {
     try {
       const secrets = deriveSecrets({
         initiator: true,
-        ephemeralPrivateKey: this.ephemeralPrivateKey,
+        ephemeralPrivateKey: this.ephemeral,
         remoteEphemeralPublicKey: ack.ephemeralPublicKey,
         initiatorNonce: this.nonce,
         recipientNonce: ack.nonce,
@@ -128,16 +128,16 @@ export interface RecipientDone {
 
 /** The side that accepted the TCP connection: reads auth, answers with ack. */
 export class RecipientHandshake {
-  private readonly privateKey: Uint8Array
-  private readonly ephemeralPrivateKey: Uint8Array
+  private readonly key: EcdhKey
+  private readonly ephemeral: EcdhKey
   private readonly nonce: Uint8Array
   private readonly build: BuildOptions
   /** Set once the auth has been read. */
   done?: RecipientDone
 
   constructor(keys: HandshakeKeys, build: BuildOptions = {}) {
-    this.privateKey = keys.privateKey
-    this.ephemeralPrivateKey = keys.ephemeralPrivateKey ?? generatePrivateKey()
+    this.key = keys.staticKey ?? EcdhKey.fromPrivate(keys.privateKey)
+    this.ephemeral = keys.ephemeralPrivateKey ? EcdhKey.fromPrivate(keys.ephemeralPrivateKey) : EcdhKey.generate()
     this.nonce = keys.nonce ?? randomBytesArray(32)
     this.build = build
   }
@@ -147,7 +147,7 @@ export class RecipientHandshake {
    * are ready at once (the recipient may send its Hello right after the ack).
    */
   onData(buf: Uint8Array): Result<HandshakeStep, HandshakeError> {
-    const r = readAuth(this.privateKey, buf)
+    const r = readAuth(this.key, buf)
     if (!r.ok) return r
     if (r.value.kind === 'need') return ok(r.value)
     const { message: auth, wire, consumed } = r.value
@@ -155,7 +155,7 @@ export class RecipientHandshake {
     let staticShared: Uint8Array
     try {
       remotePublicKey = decompressPublicKey(auth.initiatorPublicKey)
-      staticShared = ecdhX(this.privateKey, remotePublicKey)
+      staticShared = this.key.agree(remotePublicKey)
     } catch (e) {
       return err(keyError('BAD_KEY', e))
     }
@@ -167,7 +167,7 @@ export class RecipientHandshake {
     }
     if (!legacyHashMatches(auth, remoteEphemeral))
       return err(new HandshakeError('BAD_SIGNATURE', 'legacy auth: ephemeral key hash mismatch'))
-    const fields = { ephemeralPublicKey: publicKey64(this.ephemeralPrivateKey), nonce: this.nonce }
+    const fields = { ephemeralPublicKey: this.ephemeral.publicKey, nonce: this.nonce }
     const ack =
       auth.format === 'legacy'
         ? eciesEncrypt(remotePublicKey, encodeAckLegacyBody(fields), undefined, this.build.ecies)
@@ -175,7 +175,7 @@ export class RecipientHandshake {
     try {
       const secrets = deriveSecrets({
         initiator: false,
-        ephemeralPrivateKey: this.ephemeralPrivateKey,
+        ephemeralPrivateKey: this.ephemeral,
         remoteEphemeralPublicKey: remoteEphemeral,
         initiatorNonce: auth.nonce,
         recipientNonce: this.nonce,

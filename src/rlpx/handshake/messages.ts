@@ -11,6 +11,7 @@ import { randomBytesArray } from '../../crypto/secp256k1.js'
 import { asFixed, asInt, asList, decodePrefix, encode, RlpError, type RlpItem } from '../../rlp/index.js'
 import { concatBytes, equalBytes } from '../../util/bytes.js'
 import { err, ok, type Result } from '../../util/result.js'
+import type { EcdhKey } from '../ecdh.js'
 import { ECIES_OVERHEAD, type EciesEncryptOptions, eciesDecrypt, eciesEncrypt } from '../ecies.js'
 
 /**
@@ -243,7 +244,7 @@ export function decodeAckLegacyBody(plain: Uint8Array): Result<AckMessage, Hands
  * starting with 0x04 announces ≥ 1024 bytes, so trying the legacy form first is unambiguous.
  */
 function readMessage<T>(
-  privateKey: Uint8Array,
+  privateKey: Uint8Array | EcdhKey,
   buf: Uint8Array,
   legacySize: number,
   decodeLegacy: (plain: Uint8Array) => Result<T, HandshakeError>,
@@ -272,12 +273,18 @@ function readMessage<T>(
 }
 
 /** Read an auth message (EIP-8 or legacy) addressed to `privateKey`. */
-export function readAuth(privateKey: Uint8Array, buf: Uint8Array): Result<ReadStep<AuthMessage>, HandshakeError> {
+export function readAuth(
+  privateKey: Uint8Array | EcdhKey,
+  buf: Uint8Array,
+): Result<ReadStep<AuthMessage>, HandshakeError> {
   return readMessage(privateKey, buf, LEGACY_AUTH_SIZE, decodeAuthLegacyBody, decodeAuthEip8Body)
 }
 
 /** Read an ack message (EIP-8 or legacy) addressed to `privateKey`. */
-export function readAck(privateKey: Uint8Array, buf: Uint8Array): Result<ReadStep<AckMessage>, HandshakeError> {
+export function readAck(
+  privateKey: Uint8Array | EcdhKey,
+  buf: Uint8Array,
+): Result<ReadStep<AckMessage>, HandshakeError> {
   return readMessage(privateKey, buf, LEGACY_ACK_SIZE, decodeAckLegacyBody, decodeAckEip8Body)
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { KeccakState, keccak256 } from '../../crypto/keccak.js'
-import { ecdhX } from '../../crypto/secp256k1.js'
+import { EcdhKey } from '../ecdh.js'
 
 /** Everything the frame codec needs, plus the values the vectors check. */
 export interface Secrets {
@@ -31,7 +31,7 @@ export interface Secrets {
 export interface SecretInputs {
   /** True when we opened the connection (sent auth). */
   initiator: boolean
-  ephemeralPrivateKey: Uint8Array
+  ephemeralPrivateKey: Uint8Array | EcdhKey
   remoteEphemeralPublicKey: Uint8Array
   initiatorNonce: Uint8Array
   recipientNonce: Uint8Array
@@ -48,7 +48,9 @@ function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** Derive the session secrets and MAC states (throws KeyError for an invalid ephemeral key). */
 export function deriveSecrets(i: SecretInputs): Secrets {
-  const ephemeralKey = ecdhX(i.ephemeralPrivateKey, i.remoteEphemeralPublicKey)
+  const eph =
+    i.ephemeralPrivateKey instanceof EcdhKey ? i.ephemeralPrivateKey : EcdhKey.fromPrivate(i.ephemeralPrivateKey)
+  const ephemeralKey = eph.agree(i.remoteEphemeralPublicKey)
   const sharedSecret = keccak256(ephemeralKey, keccak256(i.recipientNonce, i.initiatorNonce))
   const aesSecret = keccak256(ephemeralKey, sharedSecret)
   const macSecret = keccak256(ephemeralKey, aesSecret)

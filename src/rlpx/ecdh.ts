@@ -1,0 +1,59 @@
+/**
+ * secp256k1 ECDH for the handshake hot path, on Node's OpenSSL with the key set up once.
+ *
+ * `ecdhX` in src/crypto builds a fresh ECDH object per call, and `setPrivateKey` derives the
+ * public key (a scalar multiplication) every time. Here a key is set up once: a generated
+ * ephemeral key costs one multiplication and yields its public key; each agreement costs one
+ * more. OpenSSL checks that the peer's point is on the curve. No I/O.
+ * @module
+ */
+import { createECDH, type ECDH } from 'node:crypto'
+import { decompressPublicKey, KeyError } from '../crypto/secp256k1.js'
+
+/** A private key ready for ECDH, with its 64-byte public key. */
+export class EcdhKey {
+  private constructor(
+    private readonly ecdh: ECDH,
+    /** 32-byte private key. */
+    readonly privateKey: Uint8Array,
+    /** 64-byte public key (X || Y). */
+    readonly publicKey: Uint8Array,
+  ) {}
+
+  /** A fresh random key. */
+  static generate(): EcdhKey {
+    const e = createECDH('secp256k1')
+    const pub = e.generateKeys()
+    return new EcdhKey(e, new Uint8Array(e.getPrivateKey()), new Uint8Array(pub.subarray(1)))
+  }
+
+  /** Wrap a known private key. Throws {@link KeyError} for an invalid one. */
+  static fromPrivate(privateKey: Uint8Array): EcdhKey {
+    const e = createECDH('secp256k1')
+    try {
+      e.setPrivateKey(privateKey)
+    } catch {
+      throw new KeyError('private key must be 32 bytes, in range 1..n-1')
+    }
+    return new EcdhKey(e, privateKey, new Uint8Array(e.getPublicKey().subarray(1)))
+  }
+
+  /** x coordinate of privateKey · pub (33-byte compressed, 64-byte X || Y or 65-byte 0x04 form). */
+  agree(pub: Uint8Array): Uint8Array {
+    let full = pub
+    if (pub.length === 33) full = decompressPublicKey(pub)
+    if (full.length === 64) {
+      const x = new Uint8Array(65)
+      x[0] = 4
+      x.set(full, 1)
+      full = x
+    } else if (full.length !== 65 || full[0] !== 4) {
+      throw new KeyError('public key must be 64 bytes or 65 bytes in 0x04 form')
+    }
+    try {
+      return new Uint8Array(this.ecdh.computeSecret(full))
+    } catch {
+      throw new KeyError('public key is not a point on secp256k1')
+    }
+  }
+}
