@@ -171,7 +171,7 @@ describe('interop with @ethereumjs/devp2p (snappy on)', () => {
     const bin = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'bin', 'eth-p2p.js')
     const enode = `enode://${toHex(ejs.id)}@127.0.0.1:${ejsPort}`
     const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(process.execPath, [bin, 'rlpx', 'ping', enode], { timeout: 20_000 }, (e, stdout) =>
+      execFile(process.execPath, [bin, 'rlpx', 'ping', enode, '--timeout', '15s'], { timeout: 20_000 }, (e, stdout) =>
         resolve({ code: e ? Number(e.code ?? 1) : 0, stdout }),
       )
     })
