@@ -24,7 +24,11 @@ export {
   runLookup,
   type TableEvent,
 } from './kademlia/index.js'
+export { type MetricsServer, serveMetrics } from './metrics/http.js'
 export { type Counter, type Gauge, type Metrics, MetricsRegistry, noopMetrics } from './metrics/registry.js'
+export { type NodeRef, parseNodeList, parseNodeRef } from './node/bootnodes.js'
+// Layer 6: the node
+export { createNode, type DiscoveryProtocol, defaultEthProtocols, EthP2pNode, type NodeOptions } from './node/node.js'
 // Layer 5: the protocol framework, and eth/68, eth/69 and snap/1 defined on it
 export * as protocol from './protocol/index.js'
 export {
@@ -52,7 +56,17 @@ export {
   uint64Codec,
 } from './protocol/index.js'
 export * as eth from './protocols/eth/index.js'
-export { eth68, eth69 } from './protocols/eth/index.js'
+export {
+  type ChainConfig,
+  chains,
+  devnet,
+  eth68,
+  eth69,
+  holesky,
+  hoodi,
+  mainnet,
+  sepolia,
+} from './protocols/eth/index.js'
 export * as snap from './protocols/snap/index.js'
 export { snap1 } from './protocols/snap/index.js'
 // Layer 1: identity and encodings
@@ -69,6 +83,14 @@ export {
   type RlpxMessage,
   type RlpxOptions,
 } from './rlpx/index.js'
+export { BACKOFF_BASE_MS, BACKOFF_MAX_MS, DialHistory, type FailureClass } from './server/backoff.js'
+export { classifyFailure, classifyReason, Dialer, type DialerOptions } from './server/dialer.js'
+export { fairMix } from './server/fairmix.js'
+export { Netlist, NetlistError } from './server/netlist.js'
+export { NodeDb, NodeDbError, type NodeRecord } from './server/nodedb.js'
+export { Peer } from './server/peer.js'
+export { type DialCandidate, type PeerRemovedEvent, Server, type ServerOptions } from './server/server.js'
+export { MemoryNetwork } from './sim/network.js'
 // Layer 4: datagram transports shared by discv4 and discv5
 export { type DatagramTransport, demultiplex, type UdpAddress, UdpTransport } from './transport/udp.js'
 export { bigintToBytes, bytesToBigint, concatBytes, equalBytes, fromHex, HexError, toHex } from './util/bytes.js'

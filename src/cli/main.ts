@@ -7,6 +7,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'generate keys; derive enode URLs and ENRs',
     load: async () => (await import('./commands/key.js')).default,
   },
+  node: {
+    summary: 'run a node (RLPx, discovery, eth)',
+    load: async () => (await import('./commands/node.js')).default,
+  },
   enr: { summary: 'decode and inspect node records', load: async () => (await import('./commands/enr.js')).default },
   rlpx: {
     summary: 'dial RLPx nodes and print their Hello',

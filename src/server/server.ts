@@ -82,6 +82,8 @@ export class Server extends EventEmitter<ServerEvents> {
   private listener?: RlpxListener
   /** Node ids being set up (dial or inbound) but not yet peers. BOUNDED: dials + pending inbound. */
   private readonly connecting = new Set<string>()
+  /** Connections running their protocol handshakes. BOUNDED: like `connecting`. */
+  private readonly starting = new Set<RlpxConnection>()
   private readonly trusted = new Set<string>()
   private readonly throttle = new InboundThrottle()
   private readonly clock: Clock
@@ -245,6 +247,7 @@ export class Server extends EventEmitter<ServerEvents> {
       return undefined
     }
     this.connecting.add(key)
+    this.starting.add(conn)
     const peer = new Peer(conn, this.trusted.has(key), this.staticIds.has(key))
     try {
       const caps = capabilityConnections(conn)
@@ -258,12 +261,14 @@ export class Server extends EventEmitter<ServerEvents> {
       }
       await Promise.all(starts)
     } catch (e) {
+      this.starting.delete(conn)
       this.connecting.delete(key)
       this.m.rejected.inc({ reason: 'protocol-handshake' })
       this.log.debug('protocol handshake failed', { id: key.slice(0, 16), error: e })
       if (conn.isOpen) void conn.disconnect(DisconnectReason.SubprotocolError)
       return undefined
     }
+    this.starting.delete(conn)
     this.connecting.delete(key)
     if (!conn.isOpen || this.stopping) return undefined
     this.peers.set(key, peer)
@@ -283,7 +288,10 @@ export class Server extends EventEmitter<ServerEvents> {
   async stop(): Promise<void> {
     if (this.stopping) return
     this.stopping = true
-    const closing = [...this.peers.values()].map((p) => p.disconnect(DisconnectReason.ClientQuitting))
+    const closing = [
+      ...[...this.peers.values()].map((p) => p.disconnect(DisconnectReason.ClientQuitting)),
+      ...[...this.starting].map((c) => c.disconnect(DisconnectReason.ClientQuitting)),
+    ]
     await Promise.all([this.listener?.close(), ...closing])
   }
 }
