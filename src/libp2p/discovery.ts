@@ -143,8 +143,11 @@ export class DiscoveryLoop {
     await Promise.allSettled([...this.inFlight])
   }
 
+  /** Connected peers plus dials that have not connected yet (a dial that just connected counts once). */
   private wantMore(): boolean {
-    return this.target.peerCount() + this.dialing.size < this.opts.targetPeers
+    let pending = 0
+    for (const id of this.dialing) if (!this.target.isConnected(id)) pending++
+    return this.target.peerCount() + pending < this.opts.targetPeers
   }
 
   private async run(): Promise<void> {

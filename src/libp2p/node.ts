@@ -32,7 +32,7 @@ import {
   type ProtocolHost,
   type ProtocolPeer,
 } from '../protocol/index.js'
-import { DialHistory } from '../server/backoff.js'
+import { DialHistory, type FailureClass } from '../server/backoff.js'
 import { anySignal } from '../util/abort.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { type Logger, silentLogger } from '../util/logger.js'
@@ -79,6 +79,8 @@ export interface Libp2pNodeOptions {
   /** Offer mplex after yamux, for peers that need it. Default false. */
   mplex?: boolean
   maxConnections?: number
+  /** Inbound connections accepted per second from one host; js-libp2p's default (5) when absent. */
+  inboundPerHostPerSecond?: number
   /** Shared dial backoff (RLPx uses the same); created if absent. */
   history?: DialHistory
   clock?: Clock
@@ -161,7 +163,12 @@ export class Libp2pNode implements DialTarget {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: opts.mplex ? [yamux(), mplex()] : [yamux()],
-      connectionManager: { maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS },
+      connectionManager: {
+        maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+        ...(opts.inboundPerHostPerSecond !== undefined
+          ? { inboundConnectionThreshold: opts.inboundPerHostPerSecond }
+          : {}),
+      },
       services: { identify: identify(), ping: ping(), pubsub: gossipsub(gossipsubOptions(opts.gossip)) },
     })
     return new Libp2pNode(libp2p, opts, bindings)
@@ -366,11 +373,12 @@ export class Libp2pNode implements DialTarget {
   }
 
   private sessionFailed(peerId: PeerId, protocol: string, e: unknown): void {
-    if (this.stopped || e instanceof DisconnectedError) return
-    if (e instanceof HandshakeError) {
-      const cls = e.reason === DisconnectReason.BreachOfProtocol ? 'breach' : 'useless'
-      this.history.fail(historyKey(peerId), cls, this.clock.now())
-    }
+    if (this.stopped) return
+    // The side that detects a bad handshake first hangs up; the other sees a remote close.
+    let cls: FailureClass = 'disconnected'
+    if (e instanceof HandshakeError) cls = e.reason === DisconnectReason.BreachOfProtocol ? 'breach' : 'useless'
+    else if (!(e instanceof DisconnectedError)) cls = 'unreachable'
+    this.history.fail(historyKey(peerId), cls, this.clock.now())
     this.log.debug('session failed', { peer: peerId.toString(), protocol, error: e })
   }
 
