@@ -26,7 +26,7 @@ export {
 export {
   type Discv5Options,
   Discv5Service,
-  EMPTY_TABLE_RETRY_MS,
+  FAST_REFRESH_MS,
   MAX_KNOWN_RECORDS,
   MAX_RECORD_FETCHES,
   type PongInfo,

@@ -1,5 +1,6 @@
 /**
- * A pull-based iterator of verified records found by random lookups (STYLE.md item 10;
+ * A pull-based iterator of the records met by random lookups (nodes that answered, and
+ * verified records they gave) (STYLE.md item 10;
  * go-ethereum `lookupIterator`): a lookup runs only while the consumer asks for a node and none
  * is buffered, at most one per {@link MIN_LOOKUP_INTERVAL_MS}, so a consumer with no free dial
  * slots stops pulling and discovery costs nothing.
@@ -16,13 +17,13 @@ export const MAX_ITERATOR_BUFFER = 256
 /** What the iterator needs from the service. @internal */
 export interface LookupSource<T> {
   readonly clock: Clock
-  /** Run one lookup for a random target; call `onFound` for every new verified record. */
+  /** Run one lookup for a random target; call `onFound` for every node that answered and every new verified record. */
   randomLookup(signal: AbortSignal, onFound: (item: T) => void): Promise<unknown>
 }
 
 /**
- * Async iterator of records (signature, distance and address checked) found during random
- * lookups. Ends when a signal aborts (the caller's or the service's close) or on `return()`.
+ * Async iterator of records met during random lookups: nodes that answered our FINDNODE, and
+ * the records (signature, distance and address checked) they returned. Ends when a signal aborts (the caller's or the service's close) or on `return()`.
  * Records repeat across lookups; deduplicate downstream (a dialer does anyway).
  */
 export class RandomNodes<T> implements AsyncIterableIterator<T> {

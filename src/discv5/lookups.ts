@@ -53,7 +53,8 @@ export class Lookups {
   }
 
   /**
-   * Run one lookup; `onFound` gets every verified record new to it.
+   * Run one lookup; `onFound` gets, once each, the record of every node that answered a query
+   * and every verified record new to the lookup.
    * @internal
    */
   async run(
@@ -76,16 +77,25 @@ export class Lookups {
       }
       return found
     }
+    /** BOUNDED: by the lookup's query and candidate caps. */
+    const yielded = new Set<string>()
+    const found = (n: Discv5Node) => {
+      const key = n.enr.nodeIdHex
+      if (!onFound || yielded.has(key)) return
+      yielded.add(key)
+      onFound(n.enr)
+    }
     return runLookup(lk, query, {
       now: () => h.clock.now(),
       signal,
-      onResult: (peer, found, fresh) => {
+      onResult: (peer, answer, fresh) => {
         if (h.closing.aborted) return
         const now = h.clock.now()
-        h.table.onFindnodeResult(peer.id, found !== undefined && found.length > 0, now)
-        for (const n of found ?? []) h.table.addSeen(n, now)
+        h.table.onFindnodeResult(peer.id, answer !== undefined && answer.length > 0, now)
+        for (const n of answer ?? []) h.table.addSeen(n, now)
         h.tableChanged()
-        if (onFound) for (const n of fresh) onFound(n.enr)
+        if (answer !== undefined) found(peer)
+        for (const n of fresh) found(n)
       },
     })
   }

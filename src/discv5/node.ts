@@ -7,10 +7,11 @@
  */
 import { logDistance } from '../crypto/index.js'
 import { MIN_RELAYED_UDP_PORT } from '../discv4/node.js'
-import { Enr } from '../enr/index.js'
+import { ENR_MAX_SIZE, Enr } from '../enr/index.js'
 import type { KadNode } from '../kademlia/index.js'
 import { equalBytes, toHex } from '../util/bytes.js'
 import { isLan, isLoopback, parseIp, unmapIPv4 } from '../util/ip.js'
+import { Lru } from '../util/lru.js'
 import { contactFromEnr, type NodeContact } from './session/index.js'
 
 /** Which address families the socket can reach. `dual` prefers IPv4 when a record has both. */
@@ -92,6 +93,32 @@ export interface NodesContext {
   mode: IpMode
   /** Hex ids accepted so far for this request (duplicates across packets are refused). BOUNDED: MAX_FINDNODE_RESULTS. */
   seen: Set<string>
+  /** Decodes and verifies a record; default {@link Enr.tryDecode} (the service passes a cached one). */
+  decode?: (raw: Uint8Array) => Enr | undefined
+}
+
+/** Verified records kept by their exact bytes. Ours: a NODES record is usually one we verified before. */
+export const RECORD_CACHE_SIZE = 4096
+
+/**
+ * Signature verification is the costly part of taking a NODES answer (a few ms per record), and
+ * the same records come back from many nodes: identical bytes verify identically, so keep them.
+ */
+export class RecordCache {
+  /** BOUNDED: RECORD_CACHE_SIZE entries, LRU eviction. */
+  private readonly byBytes = new Lru<string, Enr>(RECORD_CACHE_SIZE)
+
+  /** The verified record of `raw`, or undefined when it does not decode and verify. */
+  decode(raw: Uint8Array): Enr | undefined {
+    if (raw.length > ENR_MAX_SIZE) return undefined
+    const key = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('latin1')
+    const hit = this.byBytes.get(key)
+    if (hit) return hit
+    const r = Enr.tryDecode(raw)
+    if (!r.ok) return undefined
+    this.byBytes.set(key, r.value)
+    return r.value
+  }
 }
 
 /**
@@ -115,9 +142,13 @@ export function verifyNodesRecords(
 
 function check(raw: Uint8Array, ctx: NodesContext): Enr | RecordRejection {
   if (ctx.seen.size >= MAX_FINDNODE_RESULTS) return 'too-many'
-  const r = Enr.tryDecode(raw)
-  if (!r.ok) return 'bad-record'
-  const enr = r.value
+  let enr: Enr | undefined
+  if (ctx.decode) enr = ctx.decode(raw)
+  else {
+    const r = Enr.tryDecode(raw)
+    enr = r.ok ? r.value : undefined
+  }
+  if (!enr) return 'bad-record'
   const d = logDistance(ctx.sender, enr.nodeId)
   if (!ctx.distances.includes(d) || (d === 0 && !equalBytes(enr.nodeId, ctx.sender))) return 'wrong-distance'
   const c = contactOf(enr, ctx.mode)

@@ -23,13 +23,13 @@ import {
 import { noopMetrics } from '../metrics/registry.js'
 import { equalBytes, toHex } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
-import { normalizeIp } from '../util/ip.js'
+import { isLoopback, normalizeIp, parseIp } from '../util/ip.js'
 import { Lru } from '../util/lru.js'
 import { Discv5Error } from './errors.js'
 import { answerFindnode, MAX_FINDNODE_DISTANCES } from './findnode.js'
 import { type LookupHost, Lookups } from './lookups.js'
 import { type ServiceMetrics, serviceMetrics } from './metrics.js'
-import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, verifyNodesRecords } from './node.js'
+import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, RecordCache, verifyNodesRecords } from './node.js'
 import { type Waiter, Waiters } from './pending.js'
 import {
   type NodeAddress,
@@ -56,8 +56,17 @@ import {
 export const MAX_RECORD_FETCHES = 16
 /** Records of nodes met outside the table (handshakes, NODES answers), LRU. Ours: as many as sessions. */
 export const MAX_KNOWN_RECORDS = 1024
-/** First retry of a refresh that left the table empty, ms (doubling up to the refresh interval). Ours. */
-export const EMPTY_TABLE_RETRY_MS = 5_000
+/**
+ * Delay of the next refresh after one that grew the table, ms, doubling while refreshes keep
+ * finding new nodes (and after one that left the table empty), up to the refresh interval.
+ * Ours: a joining node fills its table in seconds, then refreshes at go-ethereum's pace.
+ */
+export const FAST_REFRESH_MS = 2_000
+
+const isLoopbackText = (ip: string): boolean => {
+  const b = parseIp(ip)
+  return b !== undefined && isLoopback(b)
+}
 
 /** Options of a {@link Discv5Service}. */
 export interface Discv5Options {
@@ -72,7 +81,10 @@ export interface Discv5Options {
   random?: Random
   /** Records to join through (re-seeded on every refresh). */
   bootnodes?: Enr[]
-  /** Receive-side rate limits (global and per IP), on by default; `false` turns them off. */
+  /**
+   * Receive-side rate limits (global and per IP, discv4's {@link RateLimiter}), on by default;
+   * `false` turns them off. Loopback senders are limited per IP:port (each is a local process).
+   */
   rateLimit?: RateLimitOptions | false
   /** Routing table IP limits, on by default. */
   ipLimits?: IpLimitOptions | false
@@ -139,6 +151,7 @@ export class Discv5Service {
   private readonly limiter: RateLimiter | undefined
   private readonly masker: HeaderMasker
   private readonly waiters = new Waiters()
+  private readonly records = new RecordCache()
   private readonly talk: TalkRegistry
   private readonly votes: AddrVotes | undefined
   private readonly m: ServiceMetrics
@@ -150,7 +163,8 @@ export class Discv5Service {
   private timer: Timer | undefined
   private timerAt = Number.POSITIVE_INFINITY
   private refreshAt = Number.POSITIVE_INFINITY
-  private emptyRetryMs = EMPTY_TABLE_RETRY_MS
+  private fastRefreshMs = FAST_REFRESH_MS
+  private sizeBeforeRefresh = 0
   private refreshing: Promise<void> | undefined
 
   constructor(private readonly opts: Discv5Options) {
@@ -246,7 +260,8 @@ export class Discv5Service {
     const ip = normalizeIp(from.ip)
     if (!ip) return this.drop('bad-address')
     const now = this.clock.now()
-    const verdict = this.limiter?.admit(ip, now) ?? 'ok'
+    // Loopback senders are local processes: each port gets its own per-IP bucket.
+    const verdict = this.limiter?.admit(isLoopbackText(ip) ? `${ip}:${from.port}` : ip, now) ?? 'ok'
     if (verdict !== 'ok') return this.drop(verdict)
     const outs = this.sessions.handle({ kind: 'datagram', from: { ip, port: from.port }, data }, now)
     const mine = !outs.some((o) => o.kind === 'foreign')
@@ -382,6 +397,7 @@ export class Discv5Service {
           distances: request.msg.distances,
           mode: this.mode,
           seen,
+          decode: (raw) => this.records.decode(raw),
         })
         for (const r of rejected) this.drop(`record-${r}`)
         for (const e of accepted) this.remember(e)
@@ -588,11 +604,10 @@ export class Discv5Service {
     if (this.closed) return
     const interval = this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS
     let wait: number
-    if (this.table.size === 0) {
-      wait = Math.min(this.emptyRetryMs, interval)
-      this.emptyRetryMs *= 2
+    if ((this.table.size === 0 || this.table.size > this.sizeBeforeRefresh) && this.fastRefreshMs < interval) {
+      wait = this.fastRefreshMs
+      this.fastRefreshMs *= 2
     } else {
-      this.emptyRetryMs = EMPTY_TABLE_RETRY_MS
       const half = interval / 2
       wait = half + this.random.int(Math.max(1, Math.floor(half)))
     }
@@ -603,6 +618,7 @@ export class Discv5Service {
   /** One table refresh: seed the bootnodes, a lookup for our own id, then 3 random ones (go-ethereum `doRefresh`). */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
+      this.sizeBeforeRefresh = this.table.size
       this.seed()
       await this.lookups.refresh()
     })().finally(() => {
