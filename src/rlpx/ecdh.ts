@@ -24,7 +24,11 @@ export class EcdhKey {
   static generate(): EcdhKey {
     const e = createECDH('secp256k1')
     const pub = e.generateKeys()
-    return new EcdhKey(e, new Uint8Array(e.getPrivateKey()), new Uint8Array(pub.subarray(1)))
+    // OpenSSL drops leading zero bytes (1 key in 256 comes back 31 bytes long).
+    const raw = e.getPrivateKey()
+    const priv = new Uint8Array(32)
+    priv.set(raw, 32 - raw.length)
+    return new EcdhKey(e, priv, new Uint8Array(pub.subarray(1)))
   }
 
   /** Wrap a known private key. Throws {@link KeyError} for an invalid one. */
