@@ -84,16 +84,22 @@ export class PendingRequests {
     this.timer?.cancel()
     this.timerAt = next
     this.timer = this.clock.setTimer(next - this.clock.now(), () => {
-      this.timer = undefined
-      this.timerAt = Number.POSITIVE_INFINITY
-      for (const p of this.replies.popExpired(this.clock.now())) {
-        const w = p.ctx
-        // A FINDNODE answered by fewer than 16 nodes ends at its deadline with what arrived.
-        if (p.kind === 'neighbors' && w.nodes.length > 0) this.settle(w, w.nodes)
-        else this.fail(w, new Discv4Error('TIMEOUT', `no ${p.kind} from ${p.ip}`))
-      }
-      this.arm()
+      // Judge deadlines one timer tick later: on a real event loop the I/O poll runs in between,
+      // so a reply already sitting in the socket buffer of a busy process is taken, not timed out.
+      this.timer = this.clock.setTimer(0, () => this.expire())
     })
+  }
+
+  private expire(): void {
+    this.timer = undefined
+    this.timerAt = Number.POSITIVE_INFINITY
+    for (const p of this.replies.popExpired(this.clock.now())) {
+      const w = p.ctx
+      // A FINDNODE answered by fewer than 16 nodes ends at its deadline with what arrived.
+      if (p.kind === 'neighbors' && w.nodes.length > 0) this.settle(w, w.nodes)
+      else this.fail(w, new Discv4Error('TIMEOUT', `no ${p.kind} from ${p.ip}`))
+    }
+    this.arm()
   }
 
   /** Wait until {@link pingReceived} for `key`, at most `ms`; never rejects. */
