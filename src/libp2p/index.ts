@@ -89,8 +89,10 @@ export {
 export { historyKey, libp2pPrivateKey, nodeIdFromPeerId, peerIdFromSecp256k1, peerIdFromSecret } from './keys.js'
 export {
   DEFAULT_MAX_CONNECTIONS,
+  type HostLike,
   Libp2pNode,
   type Libp2pNodeOptions,
+  type PeerHandle,
   type PeerReadyEvent,
   type ProtocolBinding,
 } from './node.js'

@@ -29,6 +29,7 @@ import {
   DisconnectedError,
   DisconnectReason,
   HandshakeError,
+  type ProtocolConnection,
   type ProtocolHost,
   type ProtocolPeer,
 } from '../protocol/index.js'
@@ -48,18 +49,31 @@ import { StreamConnection, type StreamEvent } from './session.js'
 /** Connections kept at most. Our default; consensus clients target 50-100 peers. */
 export const DEFAULT_MAX_CONNECTIONS = 100
 
-/** A protocol definition served by the node, with its host (handlers, node state) and id options. */
-export interface ProtocolBinding extends ProtocolIdOptions {
-  // biome-ignore lint/suspicious/noExplicitAny: a host of any protocol; its peers are exposed as ProtocolPeer<AnyProtocol>
-  host: ProtocolHost<any>
+/** What the node uses of a started peer (a ProtocolPeer of any protocol fits). */
+export interface PeerHandle {
+  start(opts: { signal?: AbortSignal }): Promise<unknown>
+  readonly closed: Promise<CloseInfo>
 }
 
-/** A session whose handshake completed. */
+/**
+ * What the node uses of a {@link ProtocolHost}: any host fits (ProtocolHost is invariant in its
+ * protocol type, so a list of different hosts is typed by this shape instead).
+ */
+export interface HostLike {
+  readonly protocol: AnyProtocol
+  attach(conn: ProtocolConnection): PeerHandle
+}
+
+/** A protocol definition served by the node, with its host (handlers, node state) and id options. */
+export interface ProtocolBinding extends ProtocolIdOptions {
+  host: HostLike
+}
+
+/** A session whose handshake completed. Get the typed peer with `node.peer(peerId, host)`. */
 export interface PeerReadyEvent {
   peerId: PeerId
   /** The protocol's id, e.g. `ping/1`. */
   protocol: string
-  peer: ProtocolPeer<AnyProtocol>
 }
 
 /** Options of {@link Libp2pNode.create}. */
@@ -93,14 +107,14 @@ export interface Libp2pNodeOptions {
 }
 
 interface Binding {
-  readonly host: ProtocolHost<AnyProtocol>
+  readonly host: HostLike
   readonly protocol: AnyProtocol
   readonly ids: ProtocolIdTable
 }
 
 interface Session {
   readonly conn: StreamConnection
-  readonly peer: ProtocolPeer<AnyProtocol>
+  readonly peer: PeerHandle
 }
 
 type Services = { identify: Identify; ping: Ping; pubsub: GossipSub }
@@ -258,9 +272,14 @@ export class Libp2pNode implements DialTarget {
     return this.libp2p.getPeers().some((p) => historyKey(p) === nodeIdHex)
   }
 
-  /** The session of `peerId` for the protocol with id `protocolId` (e.g. `ping/1`), if any. */
-  peer(peerId: PeerId | string, protocolId: string): ProtocolPeer<AnyProtocol> | undefined {
-    return this.sessions.get(peerId.toString())?.get(protocolId)?.peer
+  /** The session of `peerId` for the protocol `host` serves, if any (typed by the host). */
+  peer<P extends AnyProtocol>(peerId: PeerId | string, host: ProtocolHost<P>): ProtocolPeer<P> | undefined {
+    return this.sessions.get(peerId.toString())?.get(host.protocol.id)?.peer as ProtocolPeer<P> | undefined
+  }
+
+  /** Protocol ids (e.g. `ping/1`) with a session to `peerId`. */
+  sessionsOf(peerId: PeerId | string): string[] {
+    return [...(this.sessions.get(peerId.toString())?.keys() ?? [])]
   }
 
   /**
@@ -350,7 +369,7 @@ export class Libp2pNode implements DialTarget {
       count: (event) => this.count(event, protocol),
       ...this.opts.timeouts,
     })
-    const peer = b.host.attach(conn) as ProtocolPeer<AnyProtocol>
+    const peer = b.host.attach(conn)
     self = { conn, peer }
     let m = this.sessions.get(key)
     if (!m) {
@@ -365,7 +384,7 @@ export class Libp2pNode implements DialTarget {
     peer.start({ signal: this.stopping.signal }).then(
       () => {
         this.history.succeed(historyKey(peerId))
-        this.opts.onPeerReady?.({ peerId, protocol, peer })
+        this.opts.onPeerReady?.({ peerId, protocol })
       },
       (e: unknown) => this.sessionFailed(peerId, protocol, e),
     )

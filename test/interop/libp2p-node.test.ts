@@ -57,6 +57,8 @@ const TIMEOUTS = { ttfbMs: 300, respMs: 1000 }
 interface Ours {
   node: Libp2pNode
   ready: PeerReadyEvent[]
+  pingHost: ProtocolHost<typeof ping>
+  helloHost: ProtocolHost<typeof hello>
 }
 
 async function ours(network = 'devnet'): Promise<Ours> {
@@ -72,7 +74,7 @@ async function ours(network = 'devnet'): Promise<Ours> {
     onPeerReady: (e) => ready.push(e),
   })
   await node.start()
-  return { node, ready }
+  return { node, ready, pingHost, helloHost }
 }
 
 /** Write `bytes` on a new stream from the plain node to us, close our write side, read what comes back. */
@@ -143,11 +145,11 @@ describe('libp2p interop with a plain js-libp2p node', () => {
   test('This test checks we dial the plain node and our request is answered by its handler', async () => {
     const addr = plain.getMultiaddrs()[0]!
     await us.node.dial(addr, AbortSignal.timeout(3000))
-    await until(() => us.node.peer(plain.peerId, 'ping/1')?.ready === true, 3000, 'ping session')
-    const peer = us.node.peer(plain.peerId, 'ping/1')!
+    await until(() => us.node.peer(plain.peerId, us.pingHost)?.ready === true, 3000, 'ping session')
+    const peer = us.node.peer(plain.peerId, us.pingHost)!
     assert.equal(await peer.request(ping.requests.ping, 41n), 42n)
     assert.equal(await peer.request(ping.requests.ping, 1000n), 1001n)
-    assert.equal(us.node.peer(plain.peerId, 'hello/1'), undefined, 'no session for a protocol it does not speak')
+    assert.equal(us.node.peer(plain.peerId, us.helloHost), undefined, 'no session for a protocol it does not speak')
     await us.node.hangUp(plain.peerId)
     await until(() => plain.getPeers().length === 0, 3000, 'their side of the hang-up')
   })
@@ -215,13 +217,13 @@ describe('libp2p between two eth-p2p nodes', () => {
       assert.equal(a.node.enr.ip, '127.0.0.1')
       await a.node.dial(b.node.enr, AbortSignal.timeout(3000))
       await until(() => a.ready.length === 2 && b.ready.length === 2, 5000, 'sessions ready')
-      const ab = a.node.peer(b.node.peerId, 'hello/1')!
-      const ba = b.node.peer(a.node.peerId, 'hello/1')!
+      const ab = a.node.peer(b.node.peerId, a.helloHost)!
+      const ba = b.node.peer(a.node.peerId, b.helloHost)!
       assert.equal(ab.handshake, 'devnet')
       assert.equal(ba.handshake, 'devnet')
       const blob = new Uint8Array(300_000).map((_, i) => i % 7)
       assert.deepEqual(await ab.request(hello.requests.echo, blob), blob)
-      assert.equal(await b.node.peer(a.node.peerId, 'ping/1')!.request(ping.requests.ping, 7n), 8n)
+      assert.equal(await b.node.peer(a.node.peerId, b.pingHost)!.request(ping.requests.ping, 7n), 8n)
       const many = await Promise.all(
         Array.from({ length: 20 }, (_, i) => ab.request(hello.requests.echo, Uint8Array.of(i))),
       )
@@ -241,8 +243,8 @@ describe('libp2p between two eth-p2p nodes', () => {
     try {
       const failures: unknown[] = []
       await a.node.dial(b.node.enr, AbortSignal.timeout(3000))
-      await until(() => a.node.peer(b.node.peerId, 'hello/1') !== undefined, 3000, 'session')
-      const peer = a.node.peer(b.node.peerId, 'hello/1')!
+      await until(() => a.node.peer(b.node.peerId, a.helloHost) !== undefined, 3000, 'session')
+      const peer = a.node.peer(b.node.peerId, a.helloHost)!
       const closed = await peer.closed
       failures.push(closed)
       await until(() => a.node.peerCount() === 0, 3000, 'disconnect')
