@@ -99,7 +99,9 @@ describe('discv5 over UDP on 127.0.0.1', () => {
       const w = decodePacket(m.enr.nodeId, m.received[0] as Uint8Array)
       assert.ok(w.ok && w.value.kind === 'whoareyou')
       // Let the session machine answer that WHOAREYOU; the PING is answered.
-      m.feed(m.s.handle({ kind: 'datagram', from: b.udp.address, data: m.received[0] as Uint8Array }, performance.now()))
+      m.feed(
+        m.s.handle({ kind: 'datagram', from: b.udp.address, data: m.received[0] as Uint8Array }, performance.now()),
+      )
       assert.ok(await m.waitFor(() => m.log.some((o) => o.kind === 'response')))
       // FindnodeZeroDistance: our own record.
       const fz = { type: 'FINDNODE' as const, reqId: new Uint8Array([9]), distances: [0] }
