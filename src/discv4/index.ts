@@ -46,6 +46,7 @@ export {
   MAX_RECORD_FETCHES,
   type PongInfo,
   REFRESH_RANDOM_LOOKUPS,
+  REFRESH_RETRY_MS,
   type RequestOptions,
 } from './service.js'
 export * from './wire/index.js'

@@ -52,6 +52,14 @@ export const MAX_RECORD_FETCHES = 16
 /** Random lookups per table refresh, after the self lookup. go-ethereum table.go `doRefresh` (3). */
 export const REFRESH_RANDOM_LOOKUPS = 3
 
+/**
+ * First retry delay, ms, when a refresh leaves fewer than {@link BUCKET_SIZE} members; it doubles
+ * up to the refresh interval. Ours, after go-ethereum `lookupIterator.lookupFailed`, which
+ * triggers a refresh when lookups come back empty; without a consumer pulling lookups, a node
+ * whose first lookups failed would otherwise wait the whole 30 minutes.
+ */
+export const REFRESH_RETRY_MS = 5_000
+
 /** Options of a {@link Discv4Service}. */
 export interface Discv4Options {
   privateKey: Uint8Array
@@ -318,12 +326,14 @@ export class Discv4Service {
     this.tableChanged()
   }
 
-  private scheduleRefresh(ms: number): void {
+  private scheduleRefresh(ms: number, retry = REFRESH_RETRY_MS): void {
     if (this.closed) return
     this.refreshTimer = this.clock.setTimer(ms, () => {
       this.refreshTimer = undefined
       void this.refresh().finally(() => {
-        const half = (this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS) / 2
+        const interval = this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS
+        if (this.table.size < BUCKET_SIZE && retry < interval) return this.scheduleRefresh(retry, retry * 2)
+        const half = interval / 2
         this.scheduleRefresh(half + this.random.int(Math.max(1, Math.floor(half))))
       })
     })
