@@ -97,7 +97,7 @@ export {
   type ProtocolBinding,
 } from './node.js'
 export { ByteReader, type ByteSource, type StreamChunk } from './reader.js'
-export { type SessionEnv, StreamConnection, type StreamEvent } from './session.js'
+export { checkServable, type SessionEnv, StreamConnection, type StreamEvent } from './session.js'
 export {
   encodeRequest,
   encodeResponse,

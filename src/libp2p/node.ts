@@ -161,6 +161,7 @@ export class Libp2pNode implements DialTarget {
     const bindings: Binding[] = []
     const seen = new Set<string>()
     for (const b of opts.protocols ?? []) {
+      checkServable(b.host.protocol)
       const ids = protocolIds(b.host.protocol, b)
       for (const id of ids.ids) {
         if (seen.has(id)) throw new Libp2pNodeError('BAD_CONFIG', `protocol id ${id} registered twice`)

@@ -94,6 +94,19 @@ function limitOf(protocol: AnyProtocol, entry: TableEntry, response: boolean): n
   return Math.min(own ?? protocol.maxMessageSize, MAX_PAYLOAD_SIZE)
 }
 
+/**
+ * Throws Libp2pNodeError BAD_CONFIG for a protocol this adapter cannot run: one with requests but
+ * no `requestIds` scheme (FIFO matching breaks when one request's stream fails on its own).
+ */
+export function checkServable(protocol: AnyProtocol): void {
+  const hasRequests = protocol.table.some((e) => e?.kind === 'request')
+  if (hasRequests && !protocol.requestIds)
+    throw new Libp2pNodeError(
+      'BAD_CONFIG',
+      `${protocol.id}: request/response over libp2p needs a requestIds scheme (e.g. envelopeIds); ids stay off the wire`,
+    )
+}
+
 /** A {@link ProtocolConnection} over libp2p streams. Created and driven by the node. */
 export class StreamConnection implements ProtocolConnection {
   private receiver: ConnectionReceiver | undefined
@@ -119,13 +132,8 @@ export class StreamConnection implements ProtocolConnection {
     private readonly ids: ProtocolIdTable,
     private readonly env: SessionEnv,
   ) {
+    checkServable(protocol)
     this.scheme = protocol.requestIds
-    const hasRequests = protocol.table.some((e) => e?.kind === 'request')
-    if (hasRequests && !this.scheme)
-      throw new Libp2pNodeError(
-        'BAD_CONFIG',
-        `${protocol.id}: request/response over libp2p needs a requestIds scheme (e.g. envelopeIds); ids stay off the wire`,
-      )
     this.log = env.logger.child({ protocol: protocol.id })
     this.ttfbMs = env.ttfbMs ?? TTFB_TIMEOUT_MS
     this.respMs = env.respMs ?? RESP_TIMEOUT_MS
