@@ -44,7 +44,7 @@ import { Libp2pNodeError } from './errors.js'
 import { Gossip, type GossipOptions, gossipsubOptions } from './gossip.js'
 import { type ProtocolIdOptions, type ProtocolIdTable, protocolIds } from './ids.js'
 import { historyKey, libp2pPrivateKey } from './keys.js'
-import { StreamConnection, type StreamEvent } from './session.js'
+import { checkServable, StreamConnection, type StreamEvent } from './session.js'
 
 /** Connections kept at most. Our default; consensus clients target 50-100 peers. */
 export const DEFAULT_MAX_CONNECTIONS = 100
