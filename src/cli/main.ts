@@ -7,6 +7,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'generate keys; derive enode URLs and ENRs',
     load: async () => (await import('./commands/key.js')).default,
   },
+  devnet: {
+    summary: 'run a local network with a live dashboard',
+    load: async () => (await import('./commands/devnet.js')).default,
+  },
   node: {
     summary: 'run a node (RLPx, discovery, eth)',
     load: async () => (await import('./commands/node.js')).default,
@@ -19,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   discv4: {
     summary: 'Node Discovery v4: ping, requestenr, resolve, crawl',
     load: async () => (await import('./commands/discv4.js')).default,
+  },
+  discv5: {
+    summary: 'Node Discovery v5: ping, resolve, crawl, listen',
+    load: async () => (await import('./commands/discv5.js')).default,
   },
 }
 

@@ -1,0 +1,416 @@
+/** `eth-p2p discv5`: ping, resolve and crawl Node Discovery v5 nodes, or run a discovery-only node. */
+import {
+  discv5,
+  Enr,
+  EnrError,
+  enrToEnode,
+  fromHex,
+  generatePrivateKey,
+  isLoopback,
+  parseIp,
+  toHex,
+  UdpTransport,
+} from '../../index.js'
+import { CliError, type Command, group, parseFlags, portFlag, printJson } from '../args.js'
+import { type CrawlNode, readCrawlFile, writeCrawlFile } from '../crawlfile.js'
+import { keyFromFlags } from '../keys.js'
+import { parseDuration } from './discv4.js'
+import { enrToJson } from './enr.js'
+
+/** Nodes a crawl asks at once. Ours: hides the 500 ms request timeouts, gentle on any one network. */
+export const CRAWL_CONCURRENCY = 16
+/** Most nodes one crawl keeps. Ours: bounds memory (≈ 1 KiB each with records). */
+export const MAX_CRAWL_NODES = 100_000
+/**
+ * FINDNODE distance groups asked of each crawled node, from 256 down, 3 distances each (as
+ * lookups ask); the walk of a node stops at the first empty group. 8 groups reach distance 233.
+ */
+export const CRAWL_DISTANCE_GROUPS = 8
+/** Time `listen` gives itself to close after SIGINT/SIGTERM, ms (the process contract allows 5 s). */
+export const LISTEN_CLOSE_MS = 3_000
+
+const DEFAULT_TIMEOUT = '5s'
+
+type Service = InstanceType<typeof discv5.Discv5Service>
+
+const commonFlags = {
+  timeout: { type: 'string' },
+  key: { type: 'string' },
+  keyfile: { type: 'string' },
+} as const
+
+const commonHelp = [
+  '  --timeout DURATION  give up after this long (500ms, 5s, 2m; default 5s)',
+  '  --key HEX           our private key (default: a fresh random one)',
+  '  --keyfile FILE      read our private key from a file',
+  '',
+  'Bad input: one line on stderr, exit code 2. No answer in time: the reason, exit code 1.',
+]
+
+/** A record given as `enr:...`, with a UDP endpoint. */
+function parseEnr(text: string): Enr {
+  let enr: Enr
+  try {
+    enr = Enr.decodeText(text)
+  } catch (e) {
+    if (e instanceof EnrError) throw new CliError(`not a valid ENR: ${e.message}`)
+    throw e
+  }
+  if (!discv5.contactOf(enr)) throw new CliError('the record has no IP address and UDP port')
+  return enr
+}
+
+function parseEnrList(text: string): Enr[] {
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  if (items.length === 0) throw new CliError('--bootnodes is empty')
+  for (const i of items) if (!i.startsWith('enr:')) throw new CliError(`--bootnodes takes enr: records, got '${i}'`)
+  return items.map(parseEnr)
+}
+
+const loopback = (e: Enr) => isLoopback(parseIp(discv5.contactOf(e)?.addr.ip ?? '') ?? new Uint8Array(4))
+
+/** Bind a socket, run a service on it for `fn`, and close both whatever happens. */
+async function withService<T>(
+  values: { key?: string; keyfile?: string },
+  targets: Enr[],
+  timeoutMs: number,
+  fn: (svc: Service, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const key = keyFromFlags(values) ?? generatePrivateKey()
+  const v6 = targets.length > 0 && targets.every((t) => discv5.contactOf(t)?.addr.ip.includes(':'))
+  const host = targets.length > 0 && targets.every(loopback) ? (v6 ? '::1' : '127.0.0.1') : v6 ? '::' : '0.0.0.0'
+  const signal = AbortSignal.timeout(timeoutMs)
+  let udp: UdpTransport
+  try {
+    udp = await UdpTransport.bind(host, 0, signal)
+  } catch (e) {
+    throw new CliError(`cannot bind UDP ${host}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`, 1)
+  }
+  const local =
+    host === '0.0.0.0' || host === '::'
+      ? {}
+      : v6
+        ? { ip6: host, udp6: udp.address.port }
+        : { ip: host, udp: udp.address.port }
+  const svc = new discv5.Discv5Service({
+    privateKey: key,
+    enr: Enr.create(key, local),
+    send: (d, to) => udp.send(d, to),
+    bootnodes: targets,
+    refresh: false,
+    enrAutoUpdate: false,
+  })
+  udp.onDatagram((d, from) => {
+    svc.handle(d, from)
+  })
+  try {
+    return await fn(svc, signal)
+  } finally {
+    await svc.close()
+    await udp.close()
+  }
+}
+
+/** Repeat `fn` while it times out (lost datagrams), until `signal` ends the attempts. */
+async function retrying<T>(signal: AbortSignal, what: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn()
+    } catch (e) {
+      if (signal.aborted) throw new CliError(`${what}: no answer in time`, 1)
+      if (!(e instanceof discv5.Discv5Error) || e.code !== 'TIMEOUT')
+        throw new CliError(`${what}: ${e instanceof Error ? e.message : String(e)}`, 1)
+    }
+  }
+}
+
+const where = (e: Enr) => {
+  const a = discv5.contactOf(e)?.addr
+  return a ? `${a.ip.includes(':') ? `[${a.ip}]` : a.ip}:${a.port}` : '?'
+}
+
+const ping: Command = {
+  name: 'ping',
+  summary: 'PING a node (handshake included) and print its PONG',
+  usage: [
+    'Usage: eth-p2p discv5 ping <enr:...> [options]',
+    '',
+    'Opens a session with the node (WHOAREYOU handshake), sends PING (retried while unanswered)',
+    "and prints one JSON line: enrSeq (the node's record sequence number), ip and port (our",
+    'endpoint as the node saw it) and rttMs (from the PING to its PONG, handshake included).',
+    '',
+    ...commonHelp,
+  ].join('\n'),
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, commonFlags, true)
+    if (positionals.length !== 1) throw new CliError('expected exactly one argument: the enr:... of the node')
+    const target = parseEnr(positionals[0] as string)
+    const timeoutMs = parseDuration(values.timeout ?? DEFAULT_TIMEOUT)
+    return withService(values, [target], timeoutMs, async (svc, signal) => {
+      const pong = await retrying(signal, `PING ${where(target)}`, () => svc.ping(target, { signal }))
+      printJson({
+        enrSeq: Number(pong.enrSeq) <= Number.MAX_SAFE_INTEGER ? Number(pong.enrSeq) : pong.enrSeq.toString(),
+        ip: pong.ip,
+        port: pong.port,
+        rttMs: Math.round(pong.rttMs * 100) / 100,
+      })
+      return 0
+    })
+  },
+}
+
+const resolve: Command = {
+  name: 'resolve',
+  summary: "print a node's newest record (asked of the node, or found through --bootnodes)",
+  usage: [
+    'Usage: eth-p2p discv5 resolve <enr:...|NODE-ID> [--bootnodes <enr,...>] [options]',
+    '',
+    'Given a record, asks the node for its current one (FINDNODE distance 0); if it does not',
+    'answer and --bootnodes are given, looks it up. Given a node id (64 hex digits), looks it up',
+    "from --bootnodes (required) and asks it. Prints the newest record as 'eth-p2p enr decode' does.",
+    'Not found or not reachable: exit code 1.',
+    '',
+    '  --bootnodes LIST    comma-separated enr: records to start a lookup from',
+    ...commonHelp,
+  ].join('\n'),
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { ...commonFlags, bootnodes: { type: 'string' } }, true)
+    if (positionals.length !== 1) throw new CliError('expected exactly one argument: an enr:... or a node id')
+    const arg = (positionals[0] as string).trim()
+    let target: Enr | Uint8Array
+    if (arg.startsWith('enr:')) target = parseEnr(arg)
+    else if (/^(0x)?[0-9a-fA-F]{64}$/.test(arg)) target = fromHex(arg)
+    else throw new CliError(`not an ENR or a 64-hex node id: '${arg}'`)
+    const boots = values.bootnodes === undefined ? [] : parseEnrList(values.bootnodes)
+    if (target instanceof Uint8Array && boots.length === 0) throw new CliError('resolving a node id needs --bootnodes')
+    const timeoutMs = parseDuration(values.timeout ?? DEFAULT_TIMEOUT)
+    const targets = target instanceof Uint8Array ? boots : [target, ...boots]
+    return withService(values, targets, timeoutMs, async (svc, signal) => {
+      let found: Enr | undefined
+      if (target instanceof Enr) {
+        const t = target
+        found = await retrying(signal, `FINDNODE [0] ${where(t)}`, () => svc.requestEnr(t, { signal })).catch(
+          (e: unknown) => {
+            if (boots.length === 0) throw e
+            return undefined
+          },
+        )
+      }
+      if (!found) {
+        const id = target instanceof Uint8Array ? target : target.nodeId
+        const r = await svc.resolve(target, { signal }).catch(() => undefined)
+        // A record we merely held does not count as resolved: it must have come from the network.
+        if (r && (target instanceof Uint8Array || r.seq > target.seq || svc.table.info(id)?.live)) found = r
+        if (!found) throw new CliError(`node ${toHex(id)} not found${signal.aborted ? ' in time' : ''}`, 1)
+      }
+      printJson(enrToJson(found))
+      return 0
+    })
+  },
+}
+
+interface Seen {
+  enr: Enr
+  firstSeen: string
+  lastSeen?: string
+}
+
+/** The breadth-first walk behind `crawl`. */
+async function runCrawl(svc: Service, boots: Enr[], previous: CrawlNode[], signal: AbortSignal) {
+  const prev = new Map(previous.map((n) => [n.id, n]))
+  /** BOUNDED: MAX_CRAWL_NODES entries; further nodes are not recorded. */
+  const seen = new Map<string, Seen>()
+  /** BOUNDED: at most the entries of `seen`, each queued once. */
+  const queue: Enr[] = []
+  const learn = (e: Enr) => {
+    const id = e.nodeIdHex
+    const s = seen.get(id)
+    if (s) {
+      if (e.seq > s.enr.seq) s.enr = e
+      return
+    }
+    if (seen.size >= MAX_CRAWL_NODES || id === svc.enr.nodeIdHex) return
+    seen.set(id, { enr: e, firstSeen: prev.get(id)?.firstSeen ?? new Date().toISOString() })
+    queue.push(e)
+  }
+  for (const b of boots) learn(b)
+  let asked = 0
+  const visit = async (e: Enr) => {
+    const entry = seen.get(e.nodeIdHex) as Seen
+    for (let g = 0; g < CRAWL_DISTANCE_GROUPS && !signal.aborted; g++) {
+      const distances = [256 - 3 * g, 255 - 3 * g, 254 - 3 * g]
+      try {
+        const got = await svc.findNode(e, distances, { signal })
+        entry.lastSeen = new Date().toISOString()
+        for (const f of got) learn(f)
+        if (got.length === 0) break
+      } catch {
+        return // silent node: do not spend more time on it
+      }
+    }
+    try {
+      learn(await svc.requestEnr(entry.enr, { signal }))
+    } catch {
+      // keep the record we have
+    }
+  }
+  const workers = new Set<Promise<void>>()
+  while (!signal.aborted && (queue.length > 0 || workers.size > 0)) {
+    const n = workers.size < CRAWL_CONCURRENCY ? queue.shift() : undefined
+    if (n) {
+      asked++
+      const w: Promise<void> = visit(n).finally(() => workers.delete(w))
+      workers.add(w)
+      continue
+    }
+    await Promise.race(workers)
+  }
+  await Promise.allSettled(workers) // each ends at the signal or its own request timeouts
+  const nodes = new Map<string, CrawlNode>(prev)
+  let answered = 0
+  for (const [id, s] of seen) {
+    if (s.lastSeen === undefined) continue
+    answered++
+    nodes.set(id, {
+      id,
+      enr: s.enr.encodeText(),
+      enode: enrToEnode(s.enr),
+      firstSeen: s.firstSeen,
+      lastSeen: s.lastSeen,
+    })
+  }
+  return { nodes: [...nodes.values()], answered, asked }
+}
+
+const crawl: Command = {
+  name: 'crawl',
+  summary: 'walk the DHT breadth-first and write every node that answered to a file',
+  usage: [
+    'Usage: eth-p2p discv5 crawl --bootnodes <enr,...> --out nodes.json [--timeout DURATION] [options]',
+    '',
+    'Breadth-first from the bootnodes: each node is asked FINDNODE for distances 256, 255, 254,',
+    `then the next three down until a group comes back empty (at most ${CRAWL_DISTANCE_GROUPS} groups), then for its`,
+    `own newest record; ${CRAWL_CONCURRENCY} nodes at a time. Every record is checked (signature, distance,`,
+    'address). Stops when no node is left or at --timeout (default 30s), writes --out and prints',
+    'a summary line. Nodes already in --out are kept (their firstSeen too). File:',
+    '{"nodes":[{"id","enr","enode","firstSeen","lastSeen"}]}, listing the nodes that answered.',
+    '',
+    '  --bootnodes LIST    comma-separated enr: records to start from (required)',
+    '  --out FILE          where to write the nodes (required)',
+    ...commonHelp,
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseFlags(argv, { ...commonFlags, bootnodes: { type: 'string' }, out: { type: 'string' } })
+    if (values.bootnodes === undefined) throw new CliError('missing required option --bootnodes')
+    if (values.out === undefined || values.out === '') throw new CliError('missing required option --out')
+    const out = values.out
+    const boots = parseEnrList(values.bootnodes)
+    const timeoutMs = parseDuration(values.timeout ?? '30s')
+    let previous: CrawlNode[] = []
+    try {
+      previous = readCrawlFile(out) ?? []
+    } catch (e) {
+      throw new CliError(`--out ${out} exists but is not a crawl file: ${(e as Error).message}`)
+    }
+    return withService(values, boots, timeoutMs, async (svc, signal) => {
+      const result = await runCrawl(svc, boots, previous, signal)
+      try {
+        writeCrawlFile(out, result.nodes)
+      } catch (e) {
+        throw new CliError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1)
+      }
+      printJson({ nodes: result.nodes.length, answered: result.answered, asked: result.asked, out })
+      if (result.answered === 0) throw new CliError('no node answered (are the bootnodes reachable?)', 1)
+      return 0
+    })
+  },
+}
+
+const listen: Command = {
+  name: 'listen',
+  summary: 'run a discovery-only node and print its ENR',
+  usage: [
+    'Usage: eth-p2p discv5 listen [--key HEX] [--host IP] [--port N] [--bootnodes <enr,...>]',
+    '',
+    'Runs a discv5 node (routing table, revalidation, refresh, ENR auto-update from PONG votes)',
+    'until SIGINT or SIGTERM. Prints one JSON line when ready: {"event":"ready","enr","nodeId",',
+    '"ip","port"}, and {"event":"enr","enr"} whenever its record changes.',
+    '',
+    '  --host IP           address to listen on (default 0.0.0.0: the record gets its IP from votes)',
+    '  --port N            UDP port (default 30303; 0 picks a free one)',
+    '  --bootnodes LIST    comma-separated enr: records to join through',
+    '  --key HEX           private key (default: a fresh random one)',
+    '  --keyfile FILE      read the private key from a file',
+    '',
+    'Bad input: one line on stderr, exit code 2. Cannot bind: the reason, exit code 1.',
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      key: { type: 'string' },
+      keyfile: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      bootnodes: { type: 'string' },
+    })
+    const key = keyFromFlags(values) ?? generatePrivateKey()
+    const host = values.host ?? '0.0.0.0'
+    if (!parseIp(host)) throw new CliError(`--host must be an IP address, got '${host}'`)
+    const port = portFlag(values.port, 'port', 30303)
+    const boots = values.bootnodes === undefined ? [] : parseEnrList(values.bootnodes)
+    let udp: UdpTransport
+    try {
+      udp = await UdpTransport.bind(host, port, AbortSignal.timeout(5_000))
+    } catch (e) {
+      throw new CliError(
+        `cannot bind UDP ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`,
+        1,
+      )
+    }
+    const bound = udp.address
+    const any = bound.ip === '0.0.0.0' || bound.ip === '::'
+    const v6 = bound.ip.includes(':')
+    const fields = any
+      ? v6
+        ? { udp6: bound.port }
+        : { udp: bound.port }
+      : v6
+        ? { ip6: bound.ip, udp6: bound.port }
+        : { ip: bound.ip, udp: bound.port }
+    const svc = new discv5.Discv5Service({
+      privateKey: key,
+      enr: Enr.create(key, fields),
+      send: (d, to) => udp.send(d, to),
+      bootnodes: boots,
+      onEnrChange: (e) => printJson({ event: 'enr', enr: e.encodeText() }),
+    })
+    udp.onDatagram((d, from) => {
+      svc.handle(d, from)
+    })
+    svc.start()
+    printJson({ event: 'ready', enr: svc.enr.encodeText(), nodeId: svc.enr.nodeIdHex, ip: bound.ip, port: bound.port })
+    await new Promise<void>((resolveStop) => {
+      const stop = () => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolveStop()
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    const closing = Promise.all([svc.close(), udp.close()])
+    await Promise.race([closing, new Promise((r) => setTimeout(r, LISTEN_CLOSE_MS).unref())])
+    return 0
+  },
+}
+
+const subs = [ping, resolve, crawl, listen]
+const grouped = group('discv5', 'Node Discovery v5: ping, resolve, crawl, listen', subs)
+
+/** The `discv5` command; its `--help` holds every sub-command's full help. */
+export default {
+  ...grouped,
+  usage: [grouped.usage, ...subs.map((s) => s.usage)].join('\n\n'),
+} satisfies Command
