@@ -170,7 +170,7 @@ interface Theirs {
   /** Resolves when `n` responses arrived. */
   gotResponses(n: number): Promise<void>
   /** GET_BLOCK_HEADERS requests seen (answered in reverse order once `answerAfter` arrived). */
-  requests: Uint8Array[]
+  requests: { id: Uint8Array; query: HeadersQuery }[]
 }
 
 /** An @ethereumjs/devp2p RLPx node with ETH 68 on mainnet, listening on 127.0.0.1. */
@@ -186,7 +186,7 @@ async function startTheirs(mode: StatusMode, answerAfter = 3): Promise<Theirs> {
   await within(new Promise<void>((r) => rlpx.events.once('listening', () => r())), 'ethereumjs listen')
   const port = (rlpx as unknown as { _server: { address(): { port: number } } })._server.address().port
   const id = publicKey64(key)
-  const t: Partial<Theirs> & { errors: Error[]; responses: Map<string, Uint8Array[]>; requests: Uint8Array[] } = {
+  const t: Partial<Theirs> & Pick<Theirs, 'errors' | 'responses' | 'requests'> = {
     rlpx,
     port,
     id,
@@ -218,18 +218,19 @@ async function startTheirs(mode: StatusMode, answerAfter = 3): Promise<Theirs> {
       eth.events.on('message', (code: number, payload: unknown) => {
         const [rid, body] = payload as [Uint8Array, unknown]
         if (code === EthMessageCodes.GET_BLOCK_HEADERS) {
-          t.requests.push(encode(payload as RlpItem))
+          const none = new Uint8Array(0)
+          const [o = none, l = none, s = none, r = none] = body as Uint8Array[]
+          const query: HeadersQuery = {
+            origin: o.length === 32 ? o : bytesToBigint(o),
+            limit: bytesToBigint(l),
+            skip: bytesToBigint(s),
+            reverse: r.length > 0,
+          }
+          t.requests.push({ id: rid, query })
           if (t.requests.length === answerAfter)
-            for (const raw of [...t.requests].reverse()) {
-              const [reqId, [o, l, s, r]] = decode(raw) as [Uint8Array, Uint8Array[]]
-              const q: HeadersQuery = {
-                origin: (o as Uint8Array).length === 32 ? (o as Uint8Array) : bytesToBigint(o as Uint8Array),
-                limit: bytesToBigint(l as Uint8Array),
-                skip: bytesToBigint(s as Uint8Array),
-                reverse: (r as Uint8Array).length > 0,
-              }
-              const headers = select(q).map((i) => decode(HEADERS[i] as Uint8Array))
-              eth.sendMessage(EthMessageCodes.BLOCK_HEADERS, [reqId, headers] as never)
+            for (const req of [...t.requests].reverse()) {
+              const headers = select(req.query).map((i) => decode(HEADERS[i] as Uint8Array))
+              eth.sendMessage(EthMessageCodes.BLOCK_HEADERS, [req.id, headers])
             }
         } else if (code === EthMessageCodes.BLOCK_HEADERS) {
           t.responses.set(
@@ -271,7 +272,7 @@ function stopTheirs(t: Theirs): void {
 function theirRequest(eth: ETH, id: bigint, q: HeadersQuery): void {
   const origin = typeof q.origin === 'bigint' ? num(q.origin) : q.origin
   const payload = [num(id), [origin, num(q.limit), num(q.skip), q.reverse ? Uint8Array.of(1) : new Uint8Array(0)]]
-  eth.sendMessage(EthMessageCodes.GET_BLOCK_HEADERS, payload as never)
+  eth.sendMessage(EthMessageCodes.GET_BLOCK_HEADERS, payload)
 }
 
 type Direction = 'they dial us' | 'we dial them'
@@ -331,7 +332,7 @@ describe('eth/68 interop with @ethereumjs/devp2p', () => {
           'our requests',
         )
         assert.equal(theirs.requests.length, 3)
-        const ourIds = theirs.requests.map((r) => toHex((decode(r) as Uint8Array[])[0] as Uint8Array))
+        const ourIds = theirs.requests.map((r) => toHex(r.id))
         assert.equal(new Set(ourIds).size, 3, 'each request has its own id')
         assert.deepEqual(
           got.map((hs) => hs.map((h) => HEADERS.findIndex((x) => equalBytes(x, h)))),
