@@ -1,50 +1,92 @@
 /**
  * keccak-256, the hash of node ids, ENR signatures, discv4 packets and the RLPx MACs.
  *
- * hash-wasm's WASM keccak measured ~10x @noble/hashes' on this project's hardware
- * (bench/crypto.ts), and its state can be saved and restored, which the RLPx running MACs
- * need. One WASM instance serves every caller: each call is synchronous, so no two
- * callers interleave.
+ * The permutation runs in a small WASM module assembled in ./keccak-f.ts (i64 lanes, native
+ * rotations). One instance serves every caller: each call is synchronous, so no two callers
+ * interleave. A {@link KeccakState} keeps its 200-byte state in that instance's memory while it
+ * is the one in use (the RLPx MAC pattern: many 16-byte updates and digests on the same state)
+ * and is swapped out to its own bytes only when another state is used.
  */
-import { createKeccak, type IHasher } from 'hash-wasm'
+import { instantiateKeccak, RATE, STATE_SIZE } from './keccak-f.js'
 
-const hasher: IHasher = await createKeccak(256)
+const k = instantiateKeccak()
+const mem = new Uint8Array(k.memory.buffer)
+/** Memory layout: the resident KeccakState, a scratch state for digests, then input bytes. */
+const RESIDENT = 0
+const SCRATCH = 256
+const INPUT = 1024
+const INPUT_SIZE = mem.length - INPUT
+
+/** The state whose bytes are at RESIDENT (its own `bytes` are stale meanwhile). */
+let resident: KeccakState | undefined
+
+/** Absorb `data` into the state at `at` from position `pos`; returns the new position. */
+function absorb(at: number, pos: number, data: Uint8Array): number {
+  let p = pos
+  for (let o = 0; o < data.length; o += INPUT_SIZE) {
+    const chunk = data.length - o > INPUT_SIZE ? data.subarray(o, o + INPUT_SIZE) : o === 0 ? data : data.subarray(o)
+    mem.set(chunk, INPUT)
+    p = k.absorb(at, p, INPUT, chunk.length)
+  }
+  return p
+}
+
+/** Pad (keccak's 0x01 … 0x80, not SHA-3's) a copy of the state at `at` and permute it into SCRATCH. */
+function finish(at: number, pos: number): Uint8Array {
+  if (at !== SCRATCH) mem.copyWithin(SCRATCH, at, at + STATE_SIZE)
+  mem[SCRATCH + pos] = (mem[SCRATCH + pos] as number) ^ 0x01
+  mem[SCRATCH + RATE - 1] = (mem[SCRATCH + RATE - 1] as number) ^ 0x80
+  k.permute(SCRATCH, SCRATCH)
+  return mem.slice(SCRATCH, SCRATCH + 32)
+}
 
 /** keccak-256 of the concatenation of `parts`. */
 export function keccak256(...parts: Uint8Array[]): Uint8Array {
-  hasher.init()
-  for (const p of parts) hasher.update(p)
-  return hasher.digest('binary')
+  mem.fill(0, SCRATCH, SCRATCH + STATE_SIZE)
+  let pos = 0
+  for (const p of parts) pos = absorb(SCRATCH, pos, p)
+  return finish(SCRATCH, pos)
 }
 
 /**
  * An incremental keccak-256 whose digest can be read without finalising it, as RLPx's
- * egress/ingress MACs require. The state lives outside the shared WASM instance.
+ * egress/ingress MACs require.
  */
 export class KeccakState {
-  private state: Uint8Array
-
-  constructor() {
-    hasher.init()
-    this.state = hasher.save()
-  }
+  private bytes: Uint8Array = new Uint8Array(STATE_SIZE)
+  private pos = 0
+  /** The digest of the current state, once read (RLPx reads it twice between updates). */
+  private last: Uint8Array | undefined
 
   update(data: Uint8Array): this {
-    hasher.load(this.state)
-    hasher.update(data)
-    this.state = hasher.save()
+    this.load()
+    this.pos = absorb(RESIDENT, this.pos, data)
+    this.last = undefined
     return this
   }
 
-  /** Digest of everything absorbed so far; the state keeps going. */
+  /** Digest of everything absorbed so far (a fresh array); the state keeps going. */
   digest(): Uint8Array {
-    hasher.load(this.state)
-    return hasher.digest('binary')
+    if (!this.last) {
+      this.load()
+      this.last = finish(RESIDENT, this.pos)
+    }
+    return this.last.slice()
   }
 
   clone(): KeccakState {
-    const c = Object.create(KeccakState.prototype) as KeccakState
-    c.state = this.state.slice()
+    const c = new KeccakState()
+    c.bytes = resident === this ? mem.slice(RESIDENT, RESIDENT + STATE_SIZE) : this.bytes.slice()
+    c.pos = this.pos
+    c.last = this.last
     return c
+  }
+
+  /** Make this the resident state, saving the previous one to its own bytes. */
+  private load(): void {
+    if (resident === this) return
+    if (resident) resident.bytes.set(mem.subarray(RESIDENT, RESIDENT + STATE_SIZE))
+    mem.set(this.bytes, RESIDENT)
+    resident = this
   }
 }

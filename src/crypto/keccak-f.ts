@@ -1,0 +1,277 @@
+/**
+ * keccak-f[1600] and sponge absorption as a small WebAssembly module, assembled here from the
+ * FIPS 202 definition (no binary blob): 64-bit lanes map onto WASM i64 with native rotations.
+ *
+ * Exports of the instance:
+ * - `permute(src, dst)`: keccak-f[1600] of the 200-byte state at `src`, written to `dst`.
+ * - `absorb(state, pos, src, len) → pos`: XOR `len` bytes at `src` into the rate part of the
+ *   state at byte position `pos`, permuting at every full block; returns the new position.
+ * - `memory`: one 64 KiB page; the round constants live at {@link RC_OFFSET}.
+ *
+ * Spec: NIST FIPS 202 §3.2 (step mappings θ ρ π χ ι, rotation offsets and round constants are
+ * computed below from their definitions). No I/O.
+ * @module
+ */
+
+/** Byte offset of the 24 round constants in the module's memory. */
+export const RC_OFFSET = 768
+/** Bytes absorbed per permutation for keccak-256 (1600 - 2·256 bits). FIPS 202 §6.2. */
+export const RATE = 136
+/** Bytes of the keccak-f[1600] state. */
+export const STATE_SIZE = 200
+
+/** ρ rotation offsets r[x + 5y] (FIPS 202 §3.2.2, Algorithm 2). */
+function rotationOffsets(): number[] {
+  const r = new Array<number>(25).fill(0)
+  let x = 1
+  let y = 0
+  for (let t = 0; t < 24; t++) {
+    r[x + 5 * y] = (((t + 1) * (t + 2)) / 2) % 64
+    ;[x, y] = [y, (2 * x + 3 * y) % 5]
+  }
+  return r
+}
+
+/** ι round constants (FIPS 202 §3.2.5, Algorithms 5 and 6). */
+export function roundConstants(): bigint[] {
+  const rc = (t: number): number => {
+    if (t % 255 === 0) return 1
+    let r = 0x80
+    for (let i = 1; i <= t % 255; i++) {
+      // R = 0 || R; R[0] ^= R[8]; R[4] ^= R[8]; R[5] ^= R[8]; R[6] ^= R[8]; R = Trunc8(R).
+      // Bit i of the spec's R is bit (7 - i) here, so R[8] is the low bit before the shift.
+      const r8 = r & 1
+      r >>= 1
+      if (r8) r ^= 0x80 | 0x08 | 0x04 | 0x02
+    }
+    return r >> 7
+  }
+  const out: bigint[] = []
+  for (let ir = 0; ir < 24; ir++) {
+    let c = 0n
+    for (let j = 0; j <= 6; j++) if (rc(j + 7 * ir)) c |= 1n << BigInt(2 ** j - 1)
+    out.push(c)
+  }
+  return out
+}
+
+// ---------- a tiny WASM assembler (only what the two functions need) ----------
+
+const uleb = (n: number): number[] => {
+  const out: number[] = []
+  do {
+    let b = n & 0x7f
+    n >>>= 7
+    if (n !== 0) b |= 0x80
+    out.push(b)
+  } while (n !== 0)
+  return out
+}
+const sleb = (n: number): number[] => {
+  const out: number[] = []
+  for (;;) {
+    const b = n & 0x7f
+    n >>= 7
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b)
+      return out
+    }
+    out.push(b | 0x80)
+  }
+}
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()]
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body]
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))]
+
+const I32 = 0x7f
+const I64 = 0x7e
+const op = {
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  i64load: (offset: number, align = 3) => [0x29, align, ...uleb(offset)],
+  i64store: (offset: number, align = 3) => [0x37, align, ...uleb(offset)],
+  load8: [0x2d, 0, 0],
+  store8: [0x3a, 0, 0],
+  i32: (n: number) => [0x41, ...sleb(n)],
+  i64: (n: number) => [0x42, ...sleb(n)],
+  i32add: [0x6a],
+  i32sub: [0x6b],
+  i32shl: [0x74],
+  i32and: [0x71],
+  i32xor: [0x73],
+  i32eq: [0x46],
+  i32ne: [0x47],
+  i32eqz: [0x45],
+  i32leu: [0x4d],
+  i32geu: [0x4f],
+  xor: [0x85],
+  and: [0x83],
+  rotl: [0x89],
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  else: [0x05],
+  end: [0x0b],
+  br: (d: number) => [0x0c, ...uleb(d)],
+  brIf: (d: number) => [0x0d, ...uleb(d)],
+  call: (f: number) => [0x10, ...uleb(f)],
+}
+
+/** permute(src, dst): params 0, 1; locals: round 2, a 3..27, b 28..52, c 53..57, d 58. */
+function permuteBody(): number[] {
+  const [SRC, DST, R] = [0, 1, 2]
+  const A = (i: number) => 3 + i
+  const B = (i: number) => 28 + i
+  const C = (i: number) => 53 + i
+  const D = 58
+  const rot = rotationOffsets()
+  const code: number[] = []
+  const emit = (...parts: number[][]) => {
+    for (const p of parts) code.push(...p)
+  }
+  for (let i = 0; i < 25; i++) emit(op.get(SRC), op.i64load(8 * i), op.set(A(i)))
+  emit(op.i32(0), op.set(R), op.loop)
+  // θ
+  for (let x = 0; x < 5; x++) {
+    emit(op.get(A(x)))
+    for (let y = 1; y < 5; y++) emit(op.get(A(x + 5 * y)), op.xor)
+    emit(op.set(C(x)))
+  }
+  for (let x = 0; x < 5; x++) {
+    emit(op.get(C((x + 4) % 5)), op.get(C((x + 1) % 5)), op.i64(1), op.rotl, op.xor, op.set(D))
+    for (let y = 0; y < 5; y++) emit(op.get(A(x + 5 * y)), op.get(D), op.xor, op.set(A(x + 5 * y)))
+  }
+  // ρ and π: B[y, 2x + 3y] = rotl(A[x, y], r[x, y])
+  for (let x = 0; x < 5; x++) {
+    for (let y = 0; y < 5; y++) {
+      const to = y + 5 * ((2 * x + 3 * y) % 5)
+      const r = rot[x + 5 * y] as number
+      emit(op.get(A(x + 5 * y)))
+      if (r !== 0) emit(op.i64(r), op.rotl)
+      emit(op.set(B(to)))
+    }
+  }
+  // χ: A[x, y] = B[x, y] ^ (~B[x+1, y] & B[x+2, y])
+  for (let y = 0; y < 5; y++) {
+    for (let x = 0; x < 5; x++) {
+      emit(op.get(B(x + 5 * y)), op.get(B(((x + 1) % 5) + 5 * y)), op.i64(-1), op.xor)
+      emit(op.get(B(((x + 2) % 5) + 5 * y)), op.and, op.xor, op.set(A(x + 5 * y)))
+    }
+  }
+  // ι
+  emit(op.get(A(0)), op.get(R), op.i32(3), op.i32shl, op.i64load(RC_OFFSET), op.xor, op.set(A(0)))
+  emit(op.get(R), op.i32(1), op.i32add, op.set(R), op.get(R), op.i32(24), op.i32ne, op.brIf(0), op.end)
+  for (let i = 0; i < 25; i++) emit(op.get(DST), op.get(A(i)), op.i64store(8 * i))
+  const locals = vec([
+    [1, I32],
+    [56, I64],
+  ])
+  return [...locals, ...code, ...op.end]
+}
+
+/** absorb(state, pos, src, len) → pos: 8 bytes at a time (unaligned loads are allowed), then bytes. */
+function absorbBody(): number[] {
+  const [ST, POS, SRC, LEN] = [0, 1, 2, 3]
+  const add = (l: number, n: number) => [...op.get(l), ...op.i32(n), ...(n >= 0 ? op.i32add : []), ...op.set(l)]
+  const sub = (l: number, n: number) => [...op.get(l), ...op.i32(n), ...op.i32sub, ...op.set(l)]
+  const addr = [...op.get(ST), ...op.get(POS), ...op.i32add]
+  const code = [
+    ...op.block,
+    ...op.loop,
+    ...op.get(LEN),
+    ...op.i32eqz,
+    ...op.brIf(1),
+    ...op.get(POS),
+    ...op.i32(RATE - 8),
+    ...op.i32leu,
+    ...op.get(LEN),
+    ...op.i32(8),
+    ...op.i32geu,
+    ...op.i32and,
+    ...op.if,
+    ...addr,
+    ...addr,
+    ...op.i64load(0, 0),
+    ...op.get(SRC),
+    ...op.i64load(0, 0),
+    ...op.xor,
+    ...op.i64store(0, 0),
+    ...add(POS, 8),
+    ...add(SRC, 8),
+    ...sub(LEN, 8),
+    ...op.else,
+    ...addr,
+    ...addr,
+    ...op.load8,
+    ...op.get(SRC),
+    ...op.load8,
+    ...op.i32xor,
+    ...op.store8,
+    ...add(POS, 1),
+    ...add(SRC, 1),
+    ...sub(LEN, 1),
+    ...op.end,
+    ...op.get(POS),
+    ...op.i32(RATE),
+    ...op.i32eq,
+    ...op.if,
+    ...op.get(ST),
+    ...op.get(ST),
+    ...op.call(0),
+    ...op.i32(0),
+    ...op.set(POS),
+    ...op.end,
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.get(POS),
+  ]
+  return [...vec([]), ...code, ...op.end]
+}
+
+/** The module's bytes. */
+export function keccakWasmBytes(): Uint8Array {
+  const types = vec([
+    [0x60, ...vec([[I32], [I32]]), ...vec([])],
+    [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])],
+  ])
+  const funcs = vec([[0], [1]])
+  const memory = vec([[0x00, 1]])
+  const exports = vec([
+    [...name('memory'), 0x02, 0],
+    [...name('permute'), 0x00, 0],
+    [...name('absorb'), 0x00, 1],
+  ])
+  const bodies = [permuteBody(), absorbBody()].map((b) => [...uleb(b.length), ...b])
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, types),
+    ...section(3, funcs),
+    ...section(5, memory),
+    ...section(7, exports),
+    ...section(10, vec(bodies)),
+  ])
+}
+
+/** The instantiated module, with its round constants in place. */
+export interface KeccakWasm {
+  memory: { readonly buffer: ArrayBuffer }
+  permute(src: number, dst: number): void
+  absorb(state: number, pos: number, src: number, len: number): number
+}
+
+/** The part of the WebAssembly global used here (the project's lib settings do not declare it). */
+interface WasmGlobal {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object) => { exports: object }
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly
+
+/** Compile and instantiate (synchronously: the module is a few kilobytes). */
+export function instantiateKeccak(): KeccakWasm {
+  const instance = new wasm.Instance(new wasm.Module(keccakWasmBytes()))
+  const k = instance.exports as unknown as KeccakWasm
+  const view = new DataView(k.memory.buffer)
+  for (const [i, c] of roundConstants().entries()) view.setBigUint64(RC_OFFSET + 8 * i, c, true)
+  return k
+}
