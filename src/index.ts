@@ -6,6 +6,8 @@
  */
 
 export * from './crypto/index.js'
+export { type Dashboard, serveDashboard } from './dashboard/server.js'
+export { Devnet, type DevnetOptions, type DevnetStatus, type NodeStatus } from './devnet/devnet.js'
 // Layer 2-4: Node Discovery v4 (codec, endpoint proofs, service)
 export * as discv4 from './discv4/index.js'
 export { Discv4Error, type Discv4Node, Discv4Service } from './discv4/index.js'

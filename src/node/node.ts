@@ -7,6 +7,7 @@ import { nodeIdFromPublicKey } from '../crypto/nodeid.js'
 import { generatePrivateKey, publicKey64 } from '../crypto/secp256k1.js'
 import { makeNode } from '../discv4/node.js'
 import { Discv4Service } from '../discv4/service.js'
+import { Discv5Service } from '../discv5/service.js'
 import { formatEnode } from '../enr/enode.js'
 import { Enr, type EnrFields } from '../enr/record.js'
 import { type MetricsServer, serveMetrics } from '../metrics/http.js'
@@ -103,7 +104,7 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
 
   private constructor(
     readonly privateKey: Uint8Array,
-    private record: Enr,
+    private readonly record: { current: Enr },
     readonly server: Server,
     readonly dialer: Dialer,
     readonly metrics: MetricsRegistry,
@@ -111,6 +112,7 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
       db?: NodeDb
       udp?: UdpTransport
       discv4?: Discv4Service
+      discv5?: Discv5Service
       metricsServer?: MetricsServer
       bootnodes: NodeRef[]
       logger: Logger
@@ -175,8 +177,8 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
       const seq = ((await db?.localSeq()) ?? 0n) + 1n
       const fields: EnrFields = { seq, ...ipFields(advertised, tcpPort, udp?.address.port) }
       if (opts.chain) fields.extra = { eth: [forkIdToRlp(computeForkId(opts.chain, genesisHead(opts.chain)))] }
-      const record = Enr.create(privateKey, fields)
-      await db?.setLocalSeq(record.seq)
+      const record = { current: Enr.create(privateKey, fields) }
+      await db?.setLocalSeq(record.current.seq)
 
       const bootnodes = parseNodeList(opts.bootnodes)
       let discv4: Discv4Service | undefined
@@ -184,20 +186,41 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
         const v4Boot = bootnodes
           .filter((b) => b.ip && b.udp)
           .map((b) => makeNode(b.publicKey, b.ip as string, b.udp, b.tcp))
-        const node = { current: record }
         discv4 = new Discv4Service({
           privateKey,
           send: (bytes, to) => udp.send(bytes, to),
           endpoint: { ip: advertised, udp: udp.address.port, tcp: tcpPort },
-          record: () => node.current.encode(),
-          enrSeq: () => node.current.seq,
+          record: () => record.current.encode(),
+          enrSeq: () => record.current.seq,
           bootnodes: v4Boot,
           clock,
           metrics,
         })
         cleanup.push(() => discv4?.close() ?? Promise.resolve())
       }
-      if (udp) demultiplex(udp, { ...(discv4 ? { v4: (d, f) => void discv4?.handle(d, f) } : {}) })
+      let discv5: Discv5Service | undefined
+      if (udp && discovery.includes('v5')) {
+        discv5 = new Discv5Service({
+          privateKey,
+          enr: record.current,
+          send: (bytes, to) => udp.send(bytes, to),
+          bootnodes: bootnodes.flatMap((b) => (b.enr ? [b.enr] : [])),
+          // An address given with --nat is ours to announce; otherwise learn it from PONG votes.
+          enrAutoUpdate: opts.externalIp === undefined,
+          onEnrChange: (e) => {
+            record.current = e
+            void db?.setLocalSeq(e.seq).catch(() => {})
+          },
+          clock,
+          metrics,
+        })
+        cleanup.push(() => discv5?.close() ?? Promise.resolve())
+      }
+      if (udp)
+        demultiplex(udp, {
+          ...(discv4 ? { v4: (d, f) => void discv4?.handle(d, f) } : {}),
+          ...(discv5 ? { v5: (d, f) => void discv5?.handle(d, f) } : {}),
+        })
 
       const dialer = new Dialer(server, {
         ...(opts.maxConcurrentDials !== undefined ? { maxConcurrentDials: opts.maxConcurrentDials } : {}),
@@ -206,8 +229,9 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
         logger,
       })
       for (const s of parseNodeList(opts.staticNodes)) dialer.addStatic(toDialCandidate(s))
-      // With discovery off, bootnodes are the only candidates we have: dial them.
-      if (discovery.length === 0 && bootnodes.length > 0) dialer.addSource('boot', once(bootnodes.map(toDialCandidate)))
+      // Bootnodes are dial candidates too (issue 8: static, boot and discovery sources mixed).
+      const bootDial = bootnodes.filter((b) => b.tcp > 0).map(toDialCandidate)
+      if (bootDial.length > 0) dialer.addSource('boot', once(bootDial))
       if (discv4)
         dialer.addSource(
           'discv4',
@@ -222,11 +246,13 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
         ...(db ? { db } : {}),
         ...(udp ? { udp } : {}),
         ...(discv4 ? { discv4 } : {}),
+        ...(discv5 ? { discv5 } : {}),
         ...(metricsServer ? { metricsServer } : {}),
         bootnodes,
         logger,
       })
       discv4?.start()
+      discv5?.start()
       dialer.start()
       return node
     } catch (e) {
@@ -235,17 +261,18 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
     }
   }
 
-  /** Our current signed record. */
+  /** Our current signed record (discv5 may update it from PONG votes). */
   get enr(): Enr {
-    return this.record
+    return this.record.current
   }
 
   /** `enode://<key>@<ip>:<tcp>[?discport=<udp>]`. */
   get enode(): string {
-    const udp = this.record.udp ?? this.record.udp6 ?? this.tcpPort
+    const r = this.record.current
+    const udp = r.udp ?? r.udp6 ?? this.tcpPort
     return formatEnode({
       publicKey: publicKey64(this.privateKey),
-      ip: this.record.ip ?? this.record.ip6 ?? '127.0.0.1',
+      ip: r.ip ?? r.ip6 ?? '127.0.0.1',
       tcp: this.tcpPort,
       udp,
     })
@@ -260,11 +287,15 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
   }
 
   get nodeId(): Uint8Array {
-    return this.record.nodeId
+    return this.record.current.nodeId
   }
 
   get discv4(): Discv4Service | undefined {
     return this.parts.discv4
+  }
+
+  get discv5(): Discv5Service | undefined {
+    return this.parts.discv5
   }
 
   get metricsPort(): number | undefined {
@@ -296,6 +327,7 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
       await this.dialer.stop()
       await this.server.stop()
       await this.parts.discv4?.close()
+      await this.parts.discv5?.close()
       await this.parts.udp?.close()
       await this.parts.metricsServer?.close()
       await this.parts.db?.close()
@@ -308,6 +340,18 @@ function ipFields(ip: string, tcp: number, udp: number | undefined): EnrFields {
   return ip.includes(':')
     ? { ip6: ip, tcp6: tcp, ...(udp !== undefined ? { udp6: udp } : {}) }
     : { ip, tcp, ...(udp !== undefined ? { udp } : {}) }
+}
+
+/** A discovered record as a dial candidate (TCP from the record; 0 when it has none). */
+function enrCandidate(e: Enr): DialCandidate {
+  const v4 = e.ip !== undefined
+  const ip = v4 ? e.ip : e.ip6
+  return {
+    nodeId: e.nodeId,
+    publicKey: e.publicKey,
+    tcp: (v4 ? e.tcp : (e.tcp6 ?? e.tcp)) ?? 0,
+    ...(ip !== undefined ? { ip } : {}),
+  }
 }
 
 async function* once<T>(items: T[]): AsyncGenerator<T> {
