@@ -70,10 +70,18 @@ export const MAX_ERROR_MESSAGE_SIZE = 256
 export const MAX_INBOUND_STREAMS_PER_PEER = 32
 
 /**
- * Outbound streams open at once for one peer and one protocol; a send beyond this is dropped (a
- * request then times out in the framework). js-libp2p's default `maxOutboundStreams` (64).
+ * Outbound streams open at once for one peer and one protocol; further sends wait in a queue.
+ * Equal to js-libp2p's default `maxInboundStreams` (32), so a js-libp2p peer never resets one of
+ * ours for exceeding its per-protocol limit.
  */
-export const MAX_OUTBOUND_STREAMS_PER_PEER = 64
+export const MAX_OUTBOUND_STREAMS_PER_PEER = 32
+
+/**
+ * Sends waiting for a free outbound stream, per peer and protocol; beyond this a send is dropped
+ * and counted (a request then times out in the framework). The framework's hard per-peer bound
+ * (MAX_PEER_LIMIT, 4096) on requests in flight.
+ */
+export const MAX_QUEUED_SENDS = 4096
 
 /** Messages kept for a session whose receiver is not attached yet; more is a breach of protocol. */
 export const MAX_EARLY_DELIVERIES = 64

@@ -36,6 +36,7 @@ import {
   MAX_INBOUND_STREAMS_PER_PEER,
   MAX_OUTBOUND_STREAMS_PER_PEER,
   MAX_PAYLOAD_SIZE,
+  MAX_QUEUED_SENDS,
   RESP_TIMEOUT_MS,
   STREAM_OPEN_TIMEOUT_MS,
   TTFB_TIMEOUT_MS,
@@ -119,6 +120,8 @@ export class StreamConnection implements ProtocolConnection {
   private readonly streams = new Set<Stream>()
   private inbound = 0
   private outbound = 0
+  /** Sends waiting for an outbound stream slot. BOUNDED: MAX_QUEUED_SENDS, then dropped and counted. */
+  private queued: (() => void)[] = []
   /** Inbound requests handed to the framework, by local id. BOUNDED: MAX_INBOUND_STREAMS_PER_PEER. */
   private readonly serving = new Map<bigint, Serving>()
   private nextServeId = 0n
@@ -167,16 +170,16 @@ export class StreamConnection implements ProtocolConnection {
       return
     }
     const pid = this.ids.idOf(code) as string
-    if (this.outbound >= MAX_OUTBOUND_STREAMS_PER_PEER) {
-      this.env.count('outbound_overflow')
-      return
-    }
-    if (entry.kind === 'message') void this.sendMessage(pid, payload)
+    let job: () => void
+    if (entry.kind === 'message') job = () => void this.sendMessage(pid, payload)
     else {
       const { id, payload: body } = (this.scheme as RequestIdScheme).unwrap(payload)
       const timeoutMs = entry.spec.timeoutMs ?? this.protocol.requestTimeoutMs
-      void this.sendRequest(pid, entry, id, body, timeoutMs)
+      job = () => void this.sendRequest(pid, entry, id, body, timeoutMs)
     }
+    if (this.outbound < MAX_OUTBOUND_STREAMS_PER_PEER) job()
+    else if (this.queued.length < MAX_QUEUED_SENDS) this.queued.push(job)
+    else this.env.count('outbound_overflow')
   }
 
   disconnect(reason: number): void {
@@ -363,9 +366,13 @@ export class StreamConnection implements ProtocolConnection {
   }
 
   private done(stream: Stream | undefined, dir: 'in' | 'out'): void {
-    if (dir === 'in') this.inbound--
-    else this.outbound--
     if (stream) this.streams.delete(stream)
+    if (dir === 'in') this.inbound--
+    else {
+      this.outbound--
+      const next = this.queued.shift()
+      if (next && !this.isClosed) next()
+    }
   }
 
   private shutdown(info: CloseInfo): void {
@@ -377,6 +384,7 @@ export class StreamConnection implements ProtocolConnection {
     for (const s of this.streams) s.abort(new SessionClosed('session closed'))
     this.streams.clear()
     this.early = []
+    this.queued = []
     const receiver = this.receiver
     if (receiver) queueMicrotask(() => receiver.onClose(info))
     else this.earlyClose = info
