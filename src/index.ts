@@ -11,8 +11,9 @@ export { Devnet, type DevnetOptions, type DevnetStatus, type NodeStatus } from '
 // Layer 2-4: Node Discovery v4 (codec, endpoint proofs, service)
 export * as discv4 from './discv4/index.js'
 export { Discv4Error, type Discv4Node, Discv4Service } from './discv4/index.js'
-// Layers 2-3: Node Discovery v5 (wire codec, session state machine)
+// Layers 2-4: Node Discovery v5 (wire codec, session state machine, service)
 export * as discv5 from './discv5/index.js'
+export { Discv5Error, type Discv5Node, Discv5Service, type PongInfo as Discv5Pong } from './discv5/index.js'
 export * from './enr/index.js'
 // Layer 3: Kademlia routing table, revalidation and lookups shared by discv4 and discv5
 export * as kademlia from './kademlia/index.js'
