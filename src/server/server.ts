@@ -15,7 +15,7 @@ import { type DialTarget, dial } from '../rlpx/dial.js'
 import { DisconnectReason, disconnectReasonName } from '../rlpx/disconnect.js'
 import { RlpxError } from '../rlpx/errors.js'
 import { RlpxListener } from '../rlpx/listener.js'
-import { toHex } from '../util/bytes.js'
+import { compareBytes, toHex } from '../util/bytes.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { type Logger, silentLogger } from '../util/logger.js'
 import type { Netlist } from './netlist.js'
@@ -84,6 +84,8 @@ export class Server extends EventEmitter<ServerEvents> {
   private readonly connecting = new Set<string>()
   /** Connections running their protocol handshakes. BOUNDED: like `connecting`. */
   private readonly starting = new Set<RlpxConnection>()
+  /** Node ids we are dialing, from `dial()` until it settles. BOUNDED: by concurrent dials. */
+  private readonly dialingOut = new Set<string>()
   private readonly trusted = new Set<string>()
   private readonly throttle = new InboundThrottle()
   private readonly clock: Clock
@@ -202,24 +204,39 @@ export class Server extends EventEmitter<ServerEvents> {
     if (this.opts.netRestrict && ip && !this.opts.netRestrict.contains(ip))
       throw new RlpxError('CONNECT_FAILED', `${ip} is outside --netrestrict`)
     this.connecting.add(key)
-    let conn: RlpxConnection
+    this.dialingOut.add(key)
     try {
-      conn = await dial(target, { ...this.rlpxOptions(), ...(opts.signal ? { signal: opts.signal } : {}) })
-    } catch (e) {
+      let conn: RlpxConnection
+      try {
+        conn = await dial(target, { ...this.rlpxOptions(), ...(opts.signal ? { signal: opts.signal } : {}) })
+      } catch (e) {
+        this.connecting.delete(key)
+        this.m.dials.inc({ outcome: e instanceof RlpxError ? e.code.toLowerCase() : 'error' })
+        throw e
+      }
+      // `addConnection` takes over the `connecting` entry
       this.connecting.delete(key)
-      this.m.dials.inc({ outcome: e instanceof RlpxError ? e.code.toLowerCase() : 'error' })
-      throw e
+      this.m.dials.inc({ outcome: 'connected' })
+      const peer = await this.addConnection(conn)
+      if (!peer) {
+        const info = await conn.closed
+        throw new RlpxError('DISCONNECTED', 'refused after the handshake', info.reason, info.by)
+      }
+      return peer
     } finally {
-      // `addConnection` takes over the `connecting` entry on success
+      this.dialingOut.delete(key)
     }
-    this.connecting.delete(key)
-    this.m.dials.inc({ outcome: 'connected' })
-    const peer = await this.addConnection(conn)
-    if (!peer) {
-      const info = await conn.closed
-      throw new RlpxError('DISCONNECTED', 'refused after the handshake', info.reason, info.by)
-    }
-    return peer
+  }
+
+  /**
+   * Both sides dialed each other at once (mutual static peers do, in step). Refusing the inbound
+   * on both sides would close both connections, again at every retry; instead both sides keep the
+   * connection dialed by the node with the smaller id, and the remote refuses our dial.
+   */
+  private keepsInbound(conn: RlpxConnection, key: string): boolean {
+    if (!this.dialingOut.has(key) || compareBytes(conn.remoteNodeId, this.localId) >= 0) return false
+    for (const c of this.starting) if (c.direction === 'inbound' && toHex(c.remoteNodeId) === key) return false
+    return true
   }
 
   /** The post-handshake checks (go-ethereum postHandshakeChecks), as a disconnect reason or undefined. */
@@ -227,7 +244,8 @@ export class Server extends EventEmitter<ServerEvents> {
     const key = toHex(conn.remoteNodeId)
     if (this.stopping) return DisconnectReason.ClientQuitting
     if (key === toHex(this.localId)) return DisconnectReason.SelfIdentity
-    if (this.peers.has(key) || (conn.direction === 'inbound' && this.connecting.has(key)))
+    if (this.peers.has(key)) return DisconnectReason.AlreadyConnected
+    if (conn.direction === 'inbound' && this.connecting.has(key) && !this.keepsInbound(conn, key))
       return DisconnectReason.AlreadyConnected
     if (this.trusted.has(key)) return undefined
     if (this.peers.size >= this.maxPeers) return DisconnectReason.TooManyPeers
@@ -271,11 +289,16 @@ export class Server extends EventEmitter<ServerEvents> {
     this.starting.delete(conn)
     this.connecting.delete(key)
     if (!conn.isOpen || this.stopping) return undefined
+    if (this.peers.has(key)) {
+      // the other connection of a simultaneous dial got there first
+      void conn.disconnect(DisconnectReason.AlreadyConnected)
+      return undefined
+    }
     this.peers.set(key, peer)
     this.m.peers.set(this.count('inbound'), { direction: 'inbound' })
     this.m.peers.set(this.count('outbound'), { direction: 'outbound' })
     void conn.closed.then((info) => {
-      this.peers.delete(key)
+      if (this.peers.get(key) === peer) this.peers.delete(key)
       this.m.peers.set(this.count('inbound'), { direction: 'inbound' })
       this.m.peers.set(this.count('outbound'), { direction: 'outbound' })
       this.emit('peer:removed', { peer, reason: info.reason, by: info.by })
