@@ -70,23 +70,25 @@ export class FrameWriter {
     if (size > MAX_FRAME_SIZE) throw new RangeError(`frame of ${size} bytes exceeds ${MAX_FRAME_SIZE}`)
     const padded = paddedSize(size)
     const out = new Uint8Array(HEADER_SIZE + MAC_SIZE + padded + MAC_SIZE)
-    const header = new Uint8Array(HEADER_SIZE)
-    header[0] = size >>> 16
-    header[1] = (size >>> 8) & 0xff
-    header[2] = size & 0xff
-    header.set(HEADER_DATA, 3)
-    const headerCt = this.aes.update(header)
-    out.set(headerCt, 0)
-    out.set(this.mac.header(headerCt), HEADER_SIZE)
-    const body = out.subarray(32, 32 + padded)
-    let o = 0
+    // Plain header || body lie contiguous at [16, 32 + padded): one cipher call for both (the
+    // CTR keystream runs on from the header into the body), then each goes to its place.
+    const plain = out.subarray(HEADER_SIZE, HEADER_SIZE + MAC_SIZE + padded)
+    plain[0] = size >>> 16
+    plain[1] = (size >>> 8) & 0xff
+    plain[2] = size & 0xff
+    plain.set(HEADER_DATA, 3)
+    let o = HEADER_SIZE
     for (const p of parts) {
-      body.set(p, o)
+      plain.set(p, o)
       o += p.length
     }
-    const bodyCt = this.aes.update(body)
-    body.set(bodyCt)
-    out.set(this.mac.frame(bodyCt), 32 + padded)
+    const ct = this.aes.update(plain)
+    const headerCt = ct.subarray(0, HEADER_SIZE)
+    const bodyCt = ct.subarray(HEADER_SIZE)
+    out.set(headerCt, 0)
+    out.set(this.mac.header(headerCt), HEADER_SIZE)
+    out.set(bodyCt, HEADER_SIZE + MAC_SIZE)
+    out.set(this.mac.frame(bodyCt), HEADER_SIZE + MAC_SIZE + padded)
     return out
   }
 }
