@@ -237,6 +237,7 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
           'discv4',
           mapIter(discv4.randomNodes(), (n) => ({ nodeId: n.id, publicKey: n.publicKey, ip: n.ip, tcp: n.tcp })),
         )
+      if (discv5) dialer.addSource('discv5', mapIter(discv5.randomNodes(), enrCandidate))
 
       const metricsServer =
         opts.metricsPort !== undefined ? await serveMetrics(metrics, host, opts.metricsPort) : undefined
