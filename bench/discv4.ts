@@ -4,7 +4,9 @@
 // every table and the process RSS. Each side runs in its own child process, one after the other,
 // so that neither's CPU load or memory is charged to the other.
 //
-// Usage: node dist/bench/discv4.js [--seconds 60] [--nodes 100]
+// With --virtual, ours also runs on the in-memory network and a virtual clock (CPU taken out).
+//
+// Usage: node dist/bench/discv4.js [--seconds 60] [--nodes 100] [--virtual]
 
 import { spawnSync } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
@@ -16,8 +18,10 @@ import { generatePrivateKey, publicKey64, recoverPublicKey, signRecoverable } fr
 import { logDistance } from '../src/crypto/nodeid.js'
 import { Discv4Service, GLOBAL_BURST, GLOBAL_RATE, makeNode } from '../src/discv4/index.js'
 import { BUCKET_SIZE, MAX_REPLACEMENTS, NUM_BUCKETS } from '../src/kademlia/index.js'
+import { MemoryNetwork } from '../src/sim/network.js'
 import { UdpTransport } from '../src/transport/udp.js'
 import { equalBytes } from '../src/util/bytes.js'
+import { VirtualClock } from '../src/util/clock.js'
 import { row } from './_harness.js'
 
 interface SideResult {
@@ -172,6 +176,64 @@ async function runDpt(n: number, seconds: number): Promise<SideResult> {
   }
 }
 
+/**
+ * Ours on the in-memory network and a virtual clock: the protocol's behaviour with CPU taken out
+ * (time only moves when the driver says, so a busy process cannot make replies late).
+ */
+async function runOursVirtual(n: number, seconds: number): Promise<SideResult> {
+  const clock = new VirtualClock()
+  const net = new MemoryNetwork({ clock, latencyMs: 1 })
+  const unix0 = Math.floor(Date.now() / 1000)
+  const cpu0 = process.cpuUsage()
+  const keys = Array.from({ length: n }, () => generatePrivateKey())
+  const nodes: Discv4Service[] = []
+  const joinEvery = Math.floor((seconds * 1000) / 6 / n)
+  const step = async (ms: number) => {
+    for (let t = 0; t < ms; t += 10) {
+      clock.advance(10)
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r))
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const ep = net.bind('127.0.0.1', 30000 + i)
+    const svc = new Discv4Service({
+      privateKey: keys[i] as Uint8Array,
+      endpoint: { ip: '127.0.0.1', udp: ep.address.port, tcp: ep.address.port },
+      send: (b, to) => ep.send(b, to),
+      clock,
+      unixTime: () => unix0 + clock.now() / 1000,
+      rateLimit: { perIpRate: GLOBAL_RATE, perIpBurst: GLOBAL_BURST },
+      bootnodes: i === 0 ? [] : [makeNode(publicKey64(keys[0] as Uint8Array), '127.0.0.1', 30000)],
+    })
+    ep.onDatagram((d, from) => svc.handle(d, from))
+    svc.start()
+    nodes.push(svc)
+    await step(joinEvery)
+  }
+  await step(seconds * 1000 - joinEvery * n)
+  const ids = nodes.map((x) => x.localId)
+  const ceil = ids.map((_, i) => ceilings(ids, i))
+  const known = nodes.map((x) => {
+    let r = 0
+    for (let d = 1; d <= NUM_BUCKETS; d++) r += x.table.replacements(d).length
+    return x.table.size + r
+  })
+  const cpu = process.cpuUsage(cpu0)
+  const res: SideResult = {
+    side: 'ours',
+    median: median(nodes.map((x) => x.table.size)),
+    medianKnown: median(known),
+    medianCeiling: median(ceil.map((c) => c[0])),
+    medianCeilingKnown: median(ceil.map((c) => c[1])),
+    rssPerNodeKiB: 0,
+    heapPerNodeKiB: 0,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    elapsed: clock.now() / 1000,
+  }
+  for (const x of nodes) await x.close()
+  return res
+}
+
 /** Signature recoveries and signatures per second on this machine now (the per-packet cost). */
 function cryptoRates(): { recover: number; sign: number } {
   const key = generatePrivateKey()
@@ -191,14 +253,24 @@ function cryptoRates(): { recover: number; sign: number } {
 }
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string' }, nodes: { type: 'string' }, side: { type: 'string' } },
+  options: {
+    seconds: { type: 'string' },
+    nodes: { type: 'string' },
+    side: { type: 'string' },
+    virtual: { type: 'boolean' },
+  },
 })
 const seconds = Number(values.seconds ?? 60)
 const n = Number(values.nodes ?? 100)
 if (!(seconds > 0) || !(n >= 2)) throw new Error('--seconds must be > 0 and --nodes >= 2')
 
-if (values.side === 'ours' || values.side === 'dpt') {
-  const r = values.side === 'ours' ? await runOurs(n, seconds) : await runDpt(n, seconds)
+if (values.side === 'ours' || values.side === 'dpt' || values.side === 'virtual') {
+  const r =
+    values.side === 'virtual'
+      ? await runOursVirtual(n, seconds)
+      : values.side === 'ours'
+        ? await runOurs(n, seconds)
+        : await runDpt(n, seconds)
   process.stdout.write(`${JSON.stringify(r)}\n`)
   process.exit(0) // DPT leaves its own timers (ban list, pending PINGs) behind
 } else {
@@ -223,6 +295,7 @@ if (values.side === 'ours' || values.side === 'dpt') {
   console.log(`discv4 network: ${n} nodes on 127.0.0.1 UDP, ${seconds} s, joins over the first ${seconds / 6} s`)
   const ours = child('ours')
   const theirs = child('dpt')
+  const virtual = values.virtual ? child('virtual') : undefined
   const peers = n - 1
   if (ours) {
     row(`median table members (of ${peers} peers)`, ours.median, theirs?.median, 'nodes', 'DPT')
@@ -234,6 +307,11 @@ if (values.side === 'ours' || values.side === 'dpt') {
     row('CPU seconds for the run', ours.cpuSeconds, theirs?.cpuSeconds, 's', 'DPT')
     row('wall seconds to the measurement', ours.elapsed, theirs?.elapsed, 's', 'DPT')
     console.log(`ours: datagrams dropped by reason ${JSON.stringify(ours.dropped ?? {})}`)
+  }
+  if (virtual) {
+    row(`ours on virtual time: median members`, virtual.median, undefined, 'nodes')
+    row('  incl. replacement cache', virtual.medianKnown, undefined, 'nodes')
+    row('  CPU seconds to simulate the run', virtual.cpuSeconds, undefined, 's')
   }
   row('secp256k1 recover (noble), now', rates.recover, undefined, 'ops/s')
   row('secp256k1 sign (noble), now', rates.sign, undefined, 'ops/s')
