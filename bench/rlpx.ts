@@ -1,7 +1,14 @@
-// RLPx: handshakes per second (TCP connect + auth + ack + Hello, both ends in this process, at
+// RLPx: handshakes per second (TCP connect + auth + ack + Hello, both ends in one process, at
 // concurrency 1 and 8) and one-way throughput over one connection for 1 KiB and 64 KiB messages
 // (random, incompressible payloads; snappy on), ours beside @ethereumjs/devp2p in the same run.
+//
+// Each measurement runs in a fresh child process (`--one <side> <test>`), so neither side inherits
+// the other's timers, sockets, heap or JIT state; ours and theirs alternate (order swapped every
+// round) over RLPX_BENCH_ROUNDS rounds (default 3). Printed: each round, then the medians and
+// the median of the per-round ratios (the machine is shared and noisy: compare ratios).
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { type Capabilities, type Peer, RLPx } from '@ethereumjs/devp2p'
 import { generatePrivateKey, publicKey64 } from '../src/crypto/index.js'
@@ -133,19 +140,81 @@ async function theirThroughput(size: number, count: number): Promise<number> {
   return rate
 }
 
-console.log('rlpx handshakes: TCP connect + auth + ack + Hello, both ends in this process')
-for (const concurrency of [1, 8]) {
-  const theirs = await theirHandshakes(40, concurrency)
-  const ours = await oursHandshakes(200, concurrency)
-  row(`handshakes/s, concurrency ${concurrency}`, ours, theirs, 'hs/s', '@ethereumjs/devp2p')
+type Side = 'ours' | 'theirs'
+interface Test {
+  id: string
+  label: string
+  unit: string
+  ours: () => Promise<number>
+  theirs: () => Promise<number>
 }
-console.log('rlpx throughput: one connection, one way, random payloads, snappy on')
-for (const [size, oursCount, theirCount] of [
-  [1024, 30_000, 1500],
-  [64 * 1024, 1500, 40],
-] as const) {
-  const theirs = await theirThroughput(size, theirCount)
-  const ours = await oursThroughput(size, oursCount)
-  row(`throughput ${size / 1024} KiB messages`, ours / 1e6, theirs / 1e6, 'MB/s', '@ethereumjs/devp2p')
+const tests: Test[] = [
+  ...([1, 8] as const).map((c) => ({
+    id: `hs${c}`,
+    label: `handshakes/s, concurrency ${c}`,
+    unit: 'hs/s',
+    ours: () => oursHandshakes(200, c),
+    theirs: () => theirHandshakes(40, c),
+  })),
+  ...(
+    [
+      [1024, 30_000, 1500],
+      [64 * 1024, 1500, 40],
+    ] as const
+  ).map(([size, oursCount, theirCount]) => ({
+    id: `tp${size / 1024}k`,
+    label: `throughput ${size / 1024} KiB messages`,
+    unit: 'MB/s',
+    ours: async () => (await oursThroughput(size, oursCount)) / 1e6,
+    theirs: async () => (await theirThroughput(size, theirCount)) / 1e6,
+  })),
+]
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+/** One measurement in a child process; its last stdout line is the figure. */
+function measure(side: Side, id: string): number {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--one', side, id], { encoding: 'utf8' })
+  const value = Number(r.stdout.trim().split('\n').pop())
+  if (r.status !== 0 || !Number.isFinite(value)) throw new Error(`${side} ${id} failed: ${r.stderr || r.stdout}`)
+  return value
+}
+
+if (process.argv[2] === '--one') {
+  const test = tests.find((t) => t.id === process.argv[4])
+  if (!test) throw new Error(`unknown test ${process.argv[4]}`)
+  console.log(await (process.argv[3] === 'ours' ? test.ours() : test.theirs()))
+  process.exit(0)
+}
+
+const rounds = Math.max(1, Number(process.env.RLPX_BENCH_ROUNDS ?? 3))
+console.log('rlpx: handshakes = TCP connect + auth + ack + Hello, both ends in one process;')
+console.log('      throughput = one connection, one way, random payloads, snappy on.')
+console.log(`      each figure from a fresh process; ${rounds} rounds, ours and theirs alternating.`)
+const figures = new Map(tests.map((t) => [t.id, { ours: [] as number[], theirs: [] as number[] }]))
+for (let round = 0; round < rounds; round++) {
+  for (const t of tests) {
+    const f = figures.get(t.id) as { ours: number[]; theirs: number[] }
+    const order: Side[] = round % 2 ? ['ours', 'theirs'] : ['theirs', 'ours']
+    for (const side of order) f[side].push(measure(side, t.id))
+    const o = f.ours.at(-1) as number
+    const th = f.theirs.at(-1) as number
+    console.log(
+      `  round ${round + 1} ${t.label.padEnd(32)} ours ${o.toFixed(2)} theirs ${th.toFixed(2)} ${t.unit}  ${(o / th).toFixed(2)}x`,
+    )
+  }
+}
+console.log('medians:')
+for (const t of tests) {
+  const f = figures.get(t.id) as { ours: number[]; theirs: number[] }
+  row(t.label, median(f.ours), median(f.theirs), t.unit, '@ethereumjs/devp2p')
+  const ratios = f.ours.map((o, i) => o / (f.theirs[i] as number))
+  console.log(
+    `${''.padEnd(44)} median of per-round ratios ${median(ratios).toFixed(2)}x (${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+  )
 }
 process.exit(0)
