@@ -4,6 +4,7 @@
  */
 import type { Metrics } from '../metrics/registry.js'
 import { noopMetrics } from '../metrics/registry.js'
+import { equalBytes } from '../util/bytes.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { type Logger, silentLogger } from '../util/logger.js'
 import type { ProtocolSpec } from './caps.js'
@@ -100,11 +101,26 @@ export interface ResolvedOptions {
   logger: Logger
 }
 
+/**
+ * ECDH set-up of each private key array passed in (a scalar multiplication saved on every dial
+ * with the same key). BOUNDED: weak keys, an entry lives as long as its key array; the bytes are
+ * compared on use, so a key array changed in place gets a fresh entry.
+ */
+const staticKeys = new WeakMap<Uint8Array, EcdhKey>()
+
+function staticKeyFor(privateKey: Uint8Array): EcdhKey {
+  const cached = staticKeys.get(privateKey)
+  if (cached && equalBytes(cached.privateKey, privateKey)) return cached
+  const key = EcdhKey.fromPrivate(privateKey)
+  staticKeys.set(privateKey, key)
+  return key
+}
+
 /** Fill in defaults. */
 export function resolveOptions(o: RlpxOptions): ResolvedOptions {
   return {
     privateKey: o.privateKey,
-    staticKey: EcdhKey.fromPrivate(o.privateKey),
+    staticKey: staticKeyFor(o.privateKey),
     clientId: o.clientId ?? DEFAULT_CLIENT_ID,
     protocols: o.protocols ?? [],
     listenPort: o.listenPort ?? 0,

@@ -39,7 +39,7 @@ export class EcdhKey {
     } catch {
       throw new KeyError('private key must be 32 bytes, in range 1..n-1')
     }
-    return new EcdhKey(e, privateKey, new Uint8Array(e.getPublicKey().subarray(1)))
+    return new EcdhKey(e, privateKey.slice(), new Uint8Array(e.getPublicKey().subarray(1)))
   }
 
   /** x coordinate of privateKey · pub (33-byte compressed, 64-byte X || Y or 65-byte 0x04 form). */

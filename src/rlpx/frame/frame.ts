@@ -82,7 +82,9 @@ export class FrameWriter {
       plain.set(p, o)
       o += p.length
     }
-    const ct = this.aes.update(plain)
+    const buf = this.aes.update(plain)
+    // A plain Uint8Array view: Buffer#subarray goes through the species constructor.
+    const ct = new Uint8Array(buf.buffer, buf.byteOffset, buf.length)
     const headerCt = ct.subarray(0, HEADER_SIZE)
     const bodyCt = ct.subarray(HEADER_SIZE)
     out.set(headerCt, 0)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ecdhX, publicKey64 } from '../../../src/crypto/index.js'
+import { ecdhX, generatePrivateKey, publicKey64 } from '../../../src/crypto/index.js'
+import { resolveOptions } from '../../../src/rlpx/config.js'
 import { EcdhKey } from '../../../src/rlpx/ecdh.js'
 
 describe('EcdhKey', () => {
@@ -20,5 +21,18 @@ describe('EcdhKey', () => {
     assert.deepEqual(a.agree(b.publicKey), want)
     assert.deepEqual(b.agree(a.publicKey), want)
     assert.deepEqual(a.agree(Uint8Array.of(4, ...b.publicKey)), want)
+  })
+})
+
+describe('resolveOptions static key', () => {
+  test('is set up once per key array, and again when the array changes in place', () => {
+    const key = generatePrivateKey()
+    const a = resolveOptions({ privateKey: key })
+    assert.equal(resolveOptions({ privateKey: key }).staticKey, a.staticKey)
+    assert.deepEqual(a.staticKey.publicKey, publicKey64(key))
+    key.set(generatePrivateKey())
+    const b = resolveOptions({ privateKey: key })
+    assert.notEqual(b.staticKey, a.staticKey)
+    assert.deepEqual(b.staticKey.publicKey, publicKey64(key))
   })
 })
