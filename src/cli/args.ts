@@ -19,6 +19,8 @@ export interface Command {
   /** Full help text, printed by `--help`. */
   usage: string
   run(argv: string[]): Promise<number>
+  /** Set by {@link group}: the command handles `--help` of its sub-commands itself. */
+  readonly isGroup?: boolean
 }
 
 /** A command made of sub-commands (`eth-p2p key generate`). */
@@ -37,6 +39,7 @@ export function group(name: string, summary: string, subs: Command[]): Command {
     name,
     summary,
     usage,
+    isGroup: true,
     async run(argv) {
       const [sub, ...rest] = argv
       if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
@@ -52,7 +55,8 @@ export function group(name: string, summary: string, subs: Command[]): Command {
 
 /** Run a command, answering `--help` / `-h` with its usage. */
 export async function runCommand(cmd: Command, argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const help = cmd.isGroup ? argv[0] === '--help' || argv[0] === '-h' : argv.includes('--help') || argv.includes('-h')
+  if (help) {
     process.stdout.write(`${cmd.usage}\n`)
     return 0
   }

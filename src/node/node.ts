@@ -81,7 +81,11 @@ function genesisHead(chain: ChainConfig): EthHead {
   return { number: 0n, time: chain.genesisTime, hash: chain.genesisHash, td: 0n, earliest: 0n }
 }
 
-/** eth/68 and eth/69 hosts on `chain`, announcing its genesis as our head. */
+/**
+ * eth/68 and eth/69 hosts on `chain`, announcing its genesis as our head. A node without a chain
+ * database answers every request with an empty list, as go-ethereum does for data it lacks, so
+ * peers do not wait out their timeouts.
+ */
 export function defaultEthProtocols(
   chain: ChainConfig,
   opts: { clock?: Clock; metrics?: MetricsRegistry; logger?: Logger } = {},
@@ -92,10 +96,17 @@ export function defaultEthProtocols(
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   }
-  return [
-    new ProtocolHost(eth68, { ...common, init }),
-    new ProtocolHost(eth69, { ...common, init }),
-  ] as unknown as ProtocolHost<AnyProtocol>[]
+  const v68 = new ProtocolHost(eth68, { ...common, init })
+    .handle(eth68.requests.getBlockHeaders, () => [])
+    .handle(eth68.requests.getBlockBodies, () => [])
+    .handle(eth68.requests.getPooledTransactions, () => [])
+    .handle(eth68.requests.getReceipts, () => [])
+  const v69 = new ProtocolHost(eth69, { ...common, init })
+    .handle(eth69.requests.getBlockHeaders, () => [])
+    .handle(eth69.requests.getBlockBodies, () => [])
+    .handle(eth69.requests.getPooledTransactions, () => [])
+    .handle(eth69.requests.getReceipts, () => [])
+  return [v68, v69] as unknown as ProtocolHost<AnyProtocol>[]
 }
 
 /** A running node. Create with {@link createNode}. */

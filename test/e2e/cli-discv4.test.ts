@@ -198,7 +198,10 @@ describe('eth-p2p discv4', () => {
     for (const sub of [[], ['ping'], ['requestenr'], ['resolve'], ['crawl']]) {
       const r = await cli(['discv4', ...sub, '--help'])
       assert.equal(r.code, 0)
-      assert.match(r.stdout, /Usage: eth-p2p discv4 crawl/)
+      assert.match(
+        r.stdout,
+        sub.length ? new RegExp(`Usage: eth-p2p discv4 ${sub[0]}`) : /Usage: eth-p2p discv4 <command>/,
+      )
     }
   })
 })

@@ -15,6 +15,7 @@ import {
 } from '../../index.js'
 import { CliError, type Command, group, parseFlags, printJson } from '../args.js'
 import { type CrawlNode, readCrawlFile, writeCrawlFile } from '../crawlfile.js'
+import { parseDuration } from '../duration.js'
 import { keyFromFlags } from '../keys.js'
 import { enrToJson } from './enr.js'
 
@@ -27,15 +28,7 @@ export const CRAWL_TARGETS_PER_NODE = 3
 
 const DEFAULT_TIMEOUT = '5s'
 
-/** Parse a duration: `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds. */
-export function parseDuration(text: string, flag = 'timeout'): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
-  if (!m) throw new CliError(`--${flag} must be a duration like 500ms, 5s or 2m, got '${text}'`)
-  const n = Number(m[1])
-  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
-  if (ms < 1 || ms > 24 * 3_600_000) throw new CliError(`--${flag} must be between 1ms and 24h`)
-  return Math.round(ms)
-}
+export { parseDuration }
 
 /** A node given as `enode://...` or `enr:...`, with a literal IP and a UDP port. */
 export function parseTarget(text: string): Discv4Node {
@@ -388,15 +381,9 @@ function randomKey(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(64))
 }
 
-const subs = [ping, requestenr, resolve, crawl]
-const grouped = group('discv4', 'Node Discovery v4: ping, requestenr, resolve, crawl', subs)
-
-/**
- * The `discv4` command. `--help` anywhere on the line is answered with this command's usage
- * before a sub-command runs (src/cli/args.ts `runCommand`), so the usage holds every
- * sub-command's full help.
- */
-export default {
-  ...grouped,
-  usage: [grouped.usage, ...subs.map((s) => s.usage)].join('\n\n'),
-} satisfies Command
+export default group('discv4', 'Node Discovery v4: ping, requestenr, resolve, crawl', [
+  ping,
+  requestenr,
+  resolve,
+  crawl,
+])
