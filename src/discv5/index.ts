@@ -25,13 +25,13 @@ export {
 } from './node.js'
 export {
   type Discv5Options,
-  Discv5Service,
   FAST_REFRESH_MS,
   MAX_KNOWN_RECORDS,
   MAX_RECORD_FETCHES,
   type PongInfo,
   type RequestOptions,
-} from './service.js'
+} from './options.js'
+export { Discv5Service } from './service.js'
 export * from './session/index.js'
 export { MAX_PENDING_TALK, TALK_HANDLER_TIMEOUT_MS, type TalkHandler, type TalkSender } from './talk.js'
 export {

@@ -12,6 +12,7 @@ import type { Clock } from '../util/clock.js'
 import { Discv5Error } from './errors.js'
 import { RandomNodes } from './iterator.js'
 import { type Discv5Node, type IpMode, nodeFromEnr } from './node.js'
+import { FAST_REFRESH_MS } from './options.js'
 
 /** Random lookups per refresh, after the self lookup. go-ethereum table.go `doRefresh` (3). */
 export const REFRESH_RANDOM_LOOKUPS = 3
@@ -136,5 +137,35 @@ export class Lookups {
       },
     }
     return new RandomNodes<Enr>(source, signal ? [this.host.closing, signal] : [this.host.closing])
+  }
+}
+
+/**
+ * When to refresh next: soon ({@link FAST_REFRESH_MS}, doubling) while refreshes keep growing
+ * the table or it is empty, then at a random time in [½, 1] of the interval (go-ethereum). Pure.
+ */
+export class RefreshSchedule {
+  private fast = FAST_REFRESH_MS
+  private sizeBefore = 0
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly random: Random,
+  ) {}
+
+  /** A refresh starts with the table at `size`. */
+  started(size: number): void {
+    this.sizeBefore = size
+  }
+
+  /** The refresh ended with the table at `size`: the time until the next one, ms. */
+  nextDelay(size: number): number {
+    if ((size === 0 || size > this.sizeBefore) && this.fast < this.intervalMs) {
+      const wait = this.fast
+      this.fast *= 2
+      return wait
+    }
+    const half = this.intervalMs / 2
+    return half + this.random.int(Math.max(1, Math.floor(half)))
   }
 }

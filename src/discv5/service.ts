@@ -10,27 +10,21 @@
  * ./talk.ts; record checks: ./node.ts; requests: ./pending.ts; lookups: ./lookups.ts.
  * @module
  */
-import { RateLimiter, type RateLimitOptions } from '../discv4/ratelimit.js'
+import { RateLimiter } from '../discv4/ratelimit.js'
 import type { Enr } from '../enr/index.js'
-import {
-  cryptoRandom,
-  type IpLimitOptions,
-  PING_INTERVAL_MS,
-  type Random,
-  REFRESH_INTERVAL_MS,
-  RoutingTable,
-} from '../kademlia/index.js'
+import { cryptoRandom, PING_INTERVAL_MS, type Random, REFRESH_INTERVAL_MS, RoutingTable } from '../kademlia/index.js'
 import { noopMetrics } from '../metrics/registry.js'
-import { equalBytes, toHex } from '../util/bytes.js'
+import { equalBytes } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
-import { isLoopback, normalizeIp, parseIp } from '../util/ip.js'
-import { Lru } from '../util/lru.js'
+import { normalizeIp } from '../util/ip.js'
 import { Discv5Error } from './errors.js'
 import { answerFindnode, MAX_FINDNODE_DISTANCES } from './findnode.js'
-import { type LookupHost, Lookups } from './lookups.js'
+import { type LookupHost, Lookups, RefreshSchedule } from './lookups.js'
 import { type ServiceMetrics, serviceMetrics } from './metrics.js'
-import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, RecordCache, verifyNodesRecords } from './node.js'
+import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, verifyNodesRecords } from './node.js'
+import { type Discv5Options, FAILURE_CODE, isLoopbackText, type PongInfo, type RequestOptions } from './options.js'
 import { type Waiter, Waiters } from './pending.js'
+import { RecordBook } from './records.js'
 import {
   type NodeAddress,
   type OutgoingRequest,
@@ -41,7 +35,7 @@ import {
   type SocketAddr,
 } from './session/index.js'
 import { protocolBytes, type TalkHandler, TalkRegistry } from './talk.js'
-import { type AddrPrediction, AddrVotes, type AddrVotesOptions } from './votes.js'
+import { AddrVotes, enrChanges } from './votes.js'
 import {
   HeaderMasker,
   MAX_PACKET_SIZE,
@@ -51,89 +45,6 @@ import {
   type RequestMessage,
   type ResponseMessage,
 } from './wire/index.js'
-
-/** Record fetches (FINDNODE [0] after a higher enr-seq in PING or PONG) in flight at once. Ours. */
-export const MAX_RECORD_FETCHES = 16
-/** Records of nodes met outside the table (handshakes, NODES answers), LRU. Ours: as many as sessions. */
-export const MAX_KNOWN_RECORDS = 1024
-/**
- * Delay of the next refresh after one that grew the table, ms, doubling while refreshes keep
- * finding new nodes (and after one that left the table empty), up to the refresh interval.
- * Ours: a joining node fills its table in seconds, then refreshes at go-ethereum's pace.
- */
-export const FAST_REFRESH_MS = 2_000
-
-const isLoopbackText = (ip: string): boolean => {
-  const b = parseIp(ip)
-  return b !== undefined && isLoopback(b)
-}
-
-/** Options of a {@link Discv5Service}. */
-export interface Discv5Options {
-  /** Our static private key (32 bytes). */
-  privateKey: Uint8Array
-  /** Our record, signed with `privateKey`; its ip/udp should be where we listen. */
-  enr: Enr
-  /** Send one datagram; the socket owner's job. */
-  send: (data: Uint8Array, to: SocketAddr) => void
-  clock?: Clock
-  /** Randomness for the table, lookups and (when given) the session machine; default node:crypto. */
-  random?: Random
-  /** Records to join through (re-seeded on every refresh). */
-  bootnodes?: Enr[]
-  /**
-   * Receive-side rate limits (global and per IP, discv4's {@link RateLimiter}), on by default;
-   * `false` turns them off. Loopback senders are limited per IP:port (each is a local process).
-   */
-  rateLimit?: RateLimitOptions | false
-  /** Routing table IP limits, on by default. */
-  ipLimits?: IpLimitOptions | false
-  /** Address families the socket reaches. Default `dual` (IPv4 preferred). */
-  ipMode?: IpMode
-  /** Update our record's ip/udp (ip6/udp6) from PONG votes. Default true. */
-  enrAutoUpdate?: boolean
-  /** Vote threshold and window for {@link enrAutoUpdate}. */
-  addrVotes?: AddrVotesOptions
-  /** Called after our record changed (auto-update or {@link Discv5Service.setEnr}), e.g. to re-serve or persist it. */
-  onEnrChange?: (enr: Enr) => void
-  /** Run the refresh loop (seed, self lookup, random lookups) from {@link Discv5Service.start}. Default true. */
-  refresh?: boolean
-  /** Mean refresh interval, ms (each waits a random time in [½, 1] of it). Default {@link REFRESH_INTERVAL_MS}. */
-  refreshIntervalMs?: number
-  /** Revalidation interval of the fast list, ms. Default {@link PING_INTERVAL_MS}. */
-  pingIntervalMs?: number
-  /** Time to wait for each answer, ms (one retry). Default the session layer's REQUEST_TIMEOUT_MS. */
-  requestTimeoutMs?: number
-  /** Distances a FINDNODE may ask for. Default {@link MAX_FINDNODE_DISTANCES}. */
-  maxFindnodeDistances?: number
-  metrics?: import('../metrics/registry.js').Metrics
-}
-
-/** What a PONG told us. */
-export interface PongInfo {
-  /** The node's record sequence number. */
-  enrSeq: bigint
-  /** Our endpoint as the node saw it. */
-  ip: string
-  port: number
-  /** Time from handing the PING over (handshake included) to the PONG, ms. */
-  rttMs: number
-}
-
-/** Options of calls that go to the network. */
-export interface RequestOptions {
-  signal?: AbortSignal
-}
-
-const FAILURE_CODE: Record<RequestFailure, Discv5Error['code']> = {
-  timeout: 'TIMEOUT',
-  'handshake-failed': 'HANDSHAKE_FAILED',
-  'bad-public-key': 'HANDSHAKE_FAILED',
-  'queue-full': 'BUSY',
-  'too-many-requests': 'BUSY',
-  'duplicate-request-id': 'BUSY',
-  'too-large': 'TOO_LARGE',
-}
 
 /** The discv5 protocol endpoint. */
 export class Discv5Service {
@@ -151,20 +62,15 @@ export class Discv5Service {
   private readonly limiter: RateLimiter | undefined
   private readonly masker: HeaderMasker
   private readonly waiters = new Waiters()
-  private readonly records = new RecordCache()
   private readonly talk: TalkRegistry
   private readonly votes: AddrVotes | undefined
   private readonly m: ServiceMetrics
-  /** BOUNDED: MAX_KNOWN_RECORDS, LRU eviction. */
-  private readonly known = new Lru<string, Enr>(MAX_KNOWN_RECORDS)
-  /** BOUNDED: MAX_RECORD_FETCHES hex ids. */
-  private readonly fetching = new Set<string>()
+  private readonly book: RecordBook
   private readonly closing = new AbortController()
   private timer: Timer | undefined
   private timerAt = Number.POSITIVE_INFINITY
   private refreshAt = Number.POSITIVE_INFINITY
-  private fastRefreshMs = FAST_REFRESH_MS
-  private sizeBeforeRefresh = 0
+  private readonly refreshPlan: RefreshSchedule
   private refreshing: Promise<void> | undefined
 
   constructor(private readonly opts: Discv5Options) {
@@ -191,6 +97,7 @@ export class Discv5Service {
     this.talk = new TalkRegistry(this.clock)
     this.votes = opts.enrAutoUpdate === false ? undefined : new AddrVotes(opts.addrVotes)
     this.m = serviceMetrics(opts.metrics ?? noopMetrics)
+    this.book = new RecordBook(this.table, (enr) => this.requestEnr(enr))
     const host: LookupHost = {
       clock: this.clock,
       random: this.random,
@@ -205,6 +112,7 @@ export class Discv5Service {
       tableChanged: () => this.tableChanged(),
     }
     this.lookups = new Lookups(host)
+    this.refreshPlan = new RefreshSchedule(opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS, this.random)
   }
 
   /** Our current record. */
@@ -243,8 +151,6 @@ export class Discv5Service {
   unregisterTalkProtocol(protocol: string | Uint8Array): void {
     this.talk.unregister(protocol)
   }
-
-  // ---------- datagrams in ----------
 
   /**
    * Take one datagram from the shared socket. Returns false when it is not discv5 (its header
@@ -298,11 +204,11 @@ export class Discv5Service {
           break
         case 'request':
           this.m.received.inc({ kind: o.msg.type })
-          this.onRequest(o.from, o.msg, now)
+          this.onRequest(o.from, o.msg)
           break
         case 'response':
           this.m.received.inc({ kind: o.msg.type })
-          this.onResponse(o.request, o.from, o.msg, o.done, now)
+          this.onResponse(o, now)
           break
         case 'request-failed':
           this.onRequestFailed(o.request, o.error)
@@ -323,7 +229,7 @@ export class Discv5Service {
   private onEstablished(node: NodeAddress, direction: 'in' | 'out', enr: Enr | undefined, now: number): void {
     this.m.sessions.set(this.sessions.sessionCount)
     if (!enr) return
-    this.remember(enr)
+    this.book.remember(enr)
     if (direction !== 'in') return
     // Only a node whose record points at where it talks from goes into the table (sigp does the same).
     const n = nodeFromEnr(enr, this.mode)
@@ -338,11 +244,11 @@ export class Discv5Service {
     this.input({ kind: 'send-response', to, msg })
   }
 
-  private onRequest(from: NodeAddress, msg: RequestMessage, now: number): void {
+  private onRequest(from: NodeAddress, msg: RequestMessage): void {
     switch (msg.type) {
       case 'PING':
         this.respond(from, { type: 'PONG', reqId: msg.reqId, enrSeq: this.current.seq, ...from.addr })
-        this.maybeFetchRecord(from.nodeId, msg.enrSeq)
+        if (!this.closed) this.book.fetchIfNewer(from.nodeId, msg.enrSeq)
         return
       case 'FINDNODE': {
         const max = this.opts.maxFindnodeDistances ?? MAX_FINDNODE_DISTANCES
@@ -353,7 +259,8 @@ export class Discv5Service {
         return
       }
       case 'TALKREQ': {
-        const sender = { ...from, ...(this.recordOf(from.nodeId) && { enr: this.recordOf(from.nodeId) }) }
+        const enr = this.recordOf(from.nodeId)
+        const sender = enr ? { ...from, enr } : from
         const r = this.talk.handle(msg.protocol, msg.request, sender, (response) => {
           this.respond(from, { type: 'TALKRESP', reqId: msg.reqId, response })
           this.arm()
@@ -362,16 +269,10 @@ export class Discv5Service {
         return
       }
     }
-    void now
   }
 
-  private onResponse(
-    request: OutgoingRequest,
-    from: NodeAddress,
-    msg: ResponseMessage,
-    done: boolean,
-    now: number,
-  ): void {
+  private onResponse(o: Extract<SessionOutput, { kind: 'response' }>, now: number): void {
+    const { request, from, msg, done } = o
     const w = this.waiters.get(request)
     const enr = request.contact.enr
     const node = enr && nodeFromEnr(enr, this.mode)
@@ -381,9 +282,8 @@ export class Discv5Service {
     }
     switch (msg.type) {
       case 'PONG': {
-        if (node && this.table.revalidation.onPong(node.id, now, msg.enrSeq).recordStale) {
-          this.maybeFetchRecord(node.id, msg.enrSeq)
-        }
+        const stale = node && this.table.revalidation.onPong(node.id, now, msg.enrSeq).recordStale
+        if (node && stale && !this.closed) this.book.fetchIfNewer(node.id, msg.enrSeq)
         this.vote(from.addr.ip, { ip: msg.ip, port: msg.port }, now)
         if (w) this.settle(w, 'PING', { enrSeq: msg.enrSeq, ip: msg.ip, port: msg.port, rttMs: now - w.started })
         return
@@ -397,10 +297,10 @@ export class Discv5Service {
           distances: request.msg.distances,
           mode: this.mode,
           seen,
-          decode: (raw) => this.records.decode(raw),
+          decode: (raw) => this.book.cache.decode(raw),
         })
         for (const r of rejected) this.drop(`record-${r}`)
-        for (const e of accepted) this.remember(e)
+        for (const e of accepted) this.book.remember(e)
         if (!w) return
         w.found.push(...accepted)
         if (done) this.settle(w, 'FINDNODE', w.found)
@@ -426,8 +326,6 @@ export class Discv5Service {
     if (kind === 'FINDNODE' && error === 'timeout' && w.found.length > 0) this.waiters.settle(w, w.found)
     else this.waiters.fail(w, new Discv5Error(FAILURE_CODE[error], `${kind} to ${request.contact.addr.ip}`))
   }
-
-  // ---------- requests out ----------
 
   private request<T>(enr: Enr, msg: RequestMessage, signal?: AbortSignal): Promise<T> {
     if (this.closed) return Promise.reject(new Discv5Error('CLOSED'))
@@ -475,7 +373,7 @@ export class Discv5Service {
   async requestEnr(enr: Enr, options: RequestOptions = {}): Promise<Enr> {
     const got = (await this.findNode(enr, [0], options))[0]
     if (!got) throw new Discv5Error('BAD_RESPONSE', 'no record in the answer to FINDNODE [0]')
-    this.remember(got)
+    this.book.remember(got)
     const n = nodeFromEnr(got, this.mode)
     if (n) {
       this.table.update(n, this.clock.now())
@@ -499,45 +397,15 @@ export class Discv5Service {
     return this.lookups.randomNodes(options.signal)
   }
 
-  // ---------- records ----------
-
   /** The newest record we hold for a node id (table, then recently met nodes). */
   recordOf(id: Uint8Array): Enr | undefined {
-    const a = this.table.get(id)?.enr
-    const b = this.known.peek(toHex(id))
-    if (!a) return b
-    return b && b.seq > a.seq ? b : a
-  }
-
-  private remember(enr: Enr): void {
-    const key = toHex(enr.nodeId)
-    const cur = this.known.peek(key)
-    if (!cur || enr.seq >= cur.seq) this.known.set(key, enr)
-  }
-
-  /** Fetch a node's record when it announced a newer one than we hold. */
-  private maybeFetchRecord(id: Uint8Array, remoteSeq: bigint): void {
-    const cur = this.recordOf(id)
-    if (!cur || remoteSeq <= cur.seq || this.closed) return
-    const key = toHex(id)
-    if (this.fetching.has(key) || this.fetching.size >= MAX_RECORD_FETCHES) return
-    this.fetching.add(key)
-    this.requestEnr(cur)
-      .catch(() => {})
-      .finally(() => this.fetching.delete(key))
+    return this.book.newest(id)
   }
 
   private vote(voter: string, seen: SocketAddr, now: number): void {
     const p = this.votes?.add(voter, seen, now)
-    if (p) this.applyPrediction(p)
-  }
-
-  private applyPrediction(p: AddrPrediction): void {
-    const e = this.current
-    const same = p.family === 'ip4' ? e.ip === p.ip && e.udp === p.port : e.ip6 === p.ip && (e.udp6 ?? e.udp) === p.port
-    if (same || this.closed) return
-    const changes = p.family === 'ip4' ? { ip: p.ip, udp: p.port } : { ip6: p.ip, udp6: p.port }
-    this.setEnr(e.update(this.opts.privateKey, changes))
+    const changes = p && !this.closed ? enrChanges(this.current, p) : undefined
+    if (changes) this.setEnr(this.current.update(this.opts.privateKey, changes))
   }
 
   private bootnodes(): Discv5Node[] {
@@ -559,8 +427,6 @@ export class Discv5Service {
     this.m.table.set(this.table.size)
     this.arm()
   }
-
-  // ---------- the one timer: session deadlines, revalidation, refresh ----------
 
   private arm(): void {
     if (this.closed) return
@@ -602,23 +468,14 @@ export class Discv5Service {
 
   private scheduleRefresh(): void {
     if (this.closed) return
-    const interval = this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS
-    let wait: number
-    if ((this.table.size === 0 || this.table.size > this.sizeBeforeRefresh) && this.fastRefreshMs < interval) {
-      wait = this.fastRefreshMs
-      this.fastRefreshMs *= 2
-    } else {
-      const half = interval / 2
-      wait = half + this.random.int(Math.max(1, Math.floor(half)))
-    }
-    this.refreshAt = this.clock.now() + wait
+    this.refreshAt = this.clock.now() + this.refreshPlan.nextDelay(this.table.size)
     this.arm()
   }
 
   /** One table refresh: seed the bootnodes, a lookup for our own id, then 3 random ones (go-ethereum `doRefresh`). */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
-      this.sizeBeforeRefresh = this.table.size
+      this.refreshPlan.started(this.table.size)
       this.seed()
       await this.lookups.refresh()
     })().finally(() => {

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { Enr, EnrChanges } from '../enr/index.js'
 import { normalizeIp } from '../util/ip.js'
 import { Lru } from '../util/lru.js'
 import type { SocketAddr } from './session/index.js'
@@ -91,4 +92,10 @@ export class AddrVotes {
     }
     return undefined
   }
+}
+
+/** The record changes a prediction asks for, or undefined when the record already says so. */
+export function enrChanges(enr: Enr, p: AddrPrediction): EnrChanges | undefined {
+  if (p.family === 'ip4') return enr.ip === p.ip && enr.udp === p.port ? undefined : { ip: p.ip, udp: p.port }
+  return enr.ip6 === p.ip && (enr.udp6 ?? enr.udp) === p.port ? undefined : { ip6: p.ip, udp6: p.port }
 }

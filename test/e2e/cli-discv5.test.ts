@@ -51,14 +51,14 @@ describe('eth-p2p discv5', () => {
     assert.equal(a.nodeId, record.nodeIdHex)
     const b = await listen(['--bootnodes', a.enr])
 
-    const ping = runCli(['discv5', 'ping', a.enr])
+    const ping = runCli(['discv5', 'ping', a.enr, '--timeout', '10s'])
     assert.equal(ping.code, 0, ping.stderr)
     const pong = JSON.parse(ping.stdout)
     assert.deepEqual(Object.keys(pong), ['enrSeq', 'ip', 'port', 'rttMs'])
     assert.equal(pong.ip, '127.0.0.1')
     assert.equal(pong.enrSeq, 1)
 
-    const byEnr = runCli(['discv5', 'resolve', a.enr])
+    const byEnr = runCli(['discv5', 'resolve', a.enr, '--timeout', '10s'])
     assert.equal(byEnr.code, 0, byEnr.stderr)
     assert.equal(JSON.parse(byEnr.stdout).nodeId, a.nodeId)
     const byId = runCli(['discv5', 'resolve', b.nodeId, '--bootnodes', a.enr, '--timeout', '10s'])
@@ -68,7 +68,7 @@ describe('eth-p2p discv5', () => {
     assert.equal(rb.valid, true)
 
     const out = join(mkdtempSync(join(tmpdir(), 'eth-p2p-')), 'nodes.json')
-    const crawl = runCli(['discv5', 'crawl', '--bootnodes', a.enr, '--out', out, '--timeout', '5s'])
+    const crawl = runCli(['discv5', 'crawl', '--bootnodes', a.enr, '--out', out, '--timeout', '8s'])
     assert.equal(crawl.code, 0, crawl.stderr)
     const file = JSON.parse(readFileSync(out, 'utf8')) as { nodes: { id: string; enr: string; enode: string }[] }
     assert.deepEqual(file.nodes.map((n) => n.id).sort(), [a.nodeId, b.nodeId].sort())

@@ -23,7 +23,8 @@ export const CRAWL_CONCURRENCY = 16
 export const MAX_CRAWL_NODES = 100_000
 /**
  * FINDNODE distance groups asked of each crawled node, from 256 down, 3 distances each (as
- * lookups ask); the walk of a node stops at the first empty group. 8 groups reach distance 233.
+ * lookups ask). 8 groups reach distance 233: a node farther down shares 23 leading bits with the
+ * crawled node, which in a network of under millions of nodes is a node the crawl meets elsewhere.
  */
 export const CRAWL_DISTANCE_GROUPS = 8
 /** Time `listen` gives itself to close after SIGINT/SIGTERM, ms (the process contract allows 5 s). */
@@ -246,7 +247,6 @@ async function runCrawl(svc: Service, boots: Enr[], previous: CrawlNode[], signa
         const got = await svc.findNode(e, distances, { signal })
         entry.lastSeen = new Date().toISOString()
         for (const f of got) learn(f)
-        if (got.length === 0) break
       } catch {
         return // silent node: do not spend more time on it
       }
@@ -292,7 +292,7 @@ const crawl: Command = {
     'Usage: eth-p2p discv5 crawl --bootnodes <enr,...> --out nodes.json [--timeout DURATION] [options]',
     '',
     'Breadth-first from the bootnodes: each node is asked FINDNODE for distances 256, 255, 254,',
-    `then the next three down until a group comes back empty (at most ${CRAWL_DISTANCE_GROUPS} groups), then for its`,
+    `then the next three down (${CRAWL_DISTANCE_GROUPS} groups, to distance ${256 - 3 * CRAWL_DISTANCE_GROUPS + 1}), then for its`,
     `own newest record; ${CRAWL_CONCURRENCY} nodes at a time. Every record is checked (signature, distance,`,
     'address). Stops when no node is left or at --timeout (default 30s), writes --out and prints',
     'a summary line. Nodes already in --out are kept (their firstSeen too). File:',

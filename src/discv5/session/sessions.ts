@@ -42,6 +42,7 @@ import {
 } from '../wire/index.js'
 import { buildHandshake, type LocalIdentity, verifyHandshake } from './handshake.js'
 import { type ActiveRequest, peerKey, RequestTracker } from './requests.js'
+import type { Challenge, PendingHandshake, Session } from './state.js'
 import {
   HANDSHAKE_TIMEOUT_MS,
   MAX_ACTIVE_REQUESTS,
@@ -63,41 +64,6 @@ import {
   type SessionsConfig,
   type SocketAddr,
 } from './types.js'
-
-interface Session {
-  writeKey: Uint8Array
-  readKey: Uint8Array
-  /** Masks headers of packets to this peer. */
-  masker: HeaderMasker
-  /** Outgoing message count, the first 32 bits of each nonce (discv5-theory.md "Session Cache"). */
-  counter: number
-  /** False from sending our handshake until the peer's first message decrypts. */
-  confirmed: boolean
-  node: NodeAddress
-  enr?: Enr
-  /**
-   * Read key of the session this one replaced. When both sides handshake at once, each ends up
-   * writing with the keys of the handshake it received last, so the peer's messages may still
-   * use the other key set.
-   */
-  prevReadKey?: Uint8Array
-}
-
-interface Challenge {
-  /** The WHOAREYOU datagram, re-sent verbatim to repeated packets. */
-  packet: Uint8Array
-  challengeData: Uint8Array
-  /** The record we held when challenging (its seq went into the WHOAREYOU). */
-  enr?: Enr
-  expires: number
-}
-
-interface PendingHandshake {
-  /** The request whose packets drive the handshake. */
-  initiator: ActiveRequest
-  /** BOUNDED: MAX_QUEUED_REQUESTS_PER_PEER. */
-  queue: ActiveRequest[]
-}
 
 const sameAddr = (a: SocketAddr, b: SocketAddr): boolean => a.port === b.port && a.ip === b.ip
 

@@ -1,0 +1,47 @@
+/**
+ * The per-peer state of the session machine ({@link Sessions}): sessions, pending challenges and
+ * handshakes. Spec: devp2p discv5/discv5-theory.md#sessions.
+ * @module
+ */
+import type { Enr } from '../../enr/index.js'
+import type { HeaderMasker } from '../wire/index.js'
+import type { ActiveRequest } from './requests.js'
+import type { NodeAddress } from './types.js'
+
+/** A session with one node at one endpoint. @internal */
+export interface Session {
+  writeKey: Uint8Array
+  readKey: Uint8Array
+  /** Masks headers of packets to this peer. */
+  masker: HeaderMasker
+  /** Outgoing message count, the first 32 bits of each nonce (discv5-theory.md "Session Cache"). */
+  counter: number
+  /** False from sending our handshake until the peer's first message decrypts. */
+  confirmed: boolean
+  node: NodeAddress
+  enr?: Enr
+  /**
+   * Read key of the session this one replaced. When both sides handshake at once, each ends up
+   * writing with the keys of the handshake it received last, so the peer's messages may still
+   * use the other key set.
+   */
+  prevReadKey?: Uint8Array
+}
+
+/** A WHOAREYOU we sent and await a handshake for. @internal */
+export interface Challenge {
+  /** The WHOAREYOU datagram, re-sent verbatim to repeated packets. */
+  packet: Uint8Array
+  challengeData: Uint8Array
+  /** The record we held when challenging (its seq went into the WHOAREYOU). */
+  enr?: Enr
+  expires: number
+}
+
+/** Our handshake in progress with a peer, and the requests queued behind it. @internal */
+export interface PendingHandshake {
+  /** The request whose packets drive the handshake. */
+  initiator: ActiveRequest
+  /** BOUNDED: MAX_QUEUED_REQUESTS_PER_PEER. */
+  queue: ActiveRequest[]
+}
