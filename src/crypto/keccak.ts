@@ -31,13 +31,12 @@ function absorb(at: number, pos: number, data: Uint8Array): number {
   return p
 }
 
-/** Pad (keccak's 0x01 … 0x80, not SHA-3's) a copy of the state at `at` and permute it into SCRATCH. */
-function finish(at: number, pos: number): Uint8Array {
+/** Pad (keccak's 0x01 … 0x80, not SHA-3's) a copy of the state at `at`, permute it into SCRATCH. */
+function finish(at: number, pos: number): void {
   if (at !== SCRATCH) mem.copyWithin(SCRATCH, at, at + STATE_SIZE)
   mem[SCRATCH + pos] = (mem[SCRATCH + pos] as number) ^ 0x01
   mem[SCRATCH + RATE - 1] = (mem[SCRATCH + RATE - 1] as number) ^ 0x80
   k.permute(SCRATCH, SCRATCH)
-  return mem.slice(SCRATCH, SCRATCH + 32)
 }
 
 /** keccak-256 of the concatenation of `parts`. */
@@ -45,7 +44,8 @@ export function keccak256(...parts: Uint8Array[]): Uint8Array {
   mem.fill(0, SCRATCH, SCRATCH + STATE_SIZE)
   let pos = 0
   for (const p of parts) pos = absorb(SCRATCH, pos, p)
-  return finish(SCRATCH, pos)
+  finish(SCRATCH, pos)
+  return mem.slice(SCRATCH, SCRATCH + 32)
 }
 
 /**
@@ -55,30 +55,43 @@ export function keccak256(...parts: Uint8Array[]): Uint8Array {
 export class KeccakState {
   private bytes: Uint8Array = new Uint8Array(STATE_SIZE)
   private pos = 0
-  /** The digest of the current state, once read (RLPx reads it twice between updates). */
-  private last: Uint8Array | undefined
+  /** The digest of the current state once read (RLPx reads it twice between updates). */
+  private readonly last = new Uint8Array(32)
+  private lastValid = false
 
   update(data: Uint8Array): this {
     this.load()
     this.pos = absorb(RESIDENT, this.pos, data)
-    this.last = undefined
+    this.lastValid = false
     return this
   }
 
   /** Digest of everything absorbed so far (a fresh array); the state keeps going. */
   digest(): Uint8Array {
-    if (!this.last) {
+    return this.current().slice()
+  }
+
+  /** Write the first `out.length` (≤ 32) digest bytes into `out`, allocating nothing. */
+  digestInto(out: Uint8Array): void {
+    out.set(out.length === 32 ? this.current() : this.current().subarray(0, out.length))
+  }
+
+  private current(): Uint8Array {
+    if (!this.lastValid) {
       this.load()
-      this.last = finish(RESIDENT, this.pos)
+      finish(RESIDENT, this.pos)
+      this.last.set(mem.subarray(SCRATCH, SCRATCH + 32))
+      this.lastValid = true
     }
-    return this.last.slice()
+    return this.last
   }
 
   clone(): KeccakState {
     const c = new KeccakState()
     c.bytes = resident === this ? mem.slice(RESIDENT, RESIDENT + STATE_SIZE) : this.bytes.slice()
     c.pos = this.pos
-    c.last = this.last
+    c.last.set(this.last)
+    c.lastValid = this.lastValid
     return c
   }
 

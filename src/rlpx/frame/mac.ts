@@ -11,6 +11,8 @@ export interface MacHash {
   update(data: Uint8Array): unknown
   /** Digest of everything absorbed so far, without finalising the state. */
   digest(): Uint8Array
+  /** Optional allocation-free form: the first `out.length` digest bytes into `out`. */
+  digestInto?(out: Uint8Array): void
 }
 
 /** Bytes of a header or frame MAC on the wire. rlpx.md. */
@@ -20,6 +22,7 @@ export const MAC_SIZE = 16
 export class RunningMac {
   private readonly aes: Cipher
   private readonly seed = new Uint8Array(16)
+  private readonly d = new Uint8Array(16)
 
   constructor(
     macSecret: Uint8Array,
@@ -29,21 +32,28 @@ export class RunningMac {
     this.aes = createCipheriv('aes-256-ecb', macSecret, null).setAutoPadding(false)
   }
 
+  /** `digest[:16]` into a reused buffer. */
+  private digest16(): Uint8Array {
+    if (this.hash.digestInto) this.hash.digestInto(this.d)
+    else this.d.set(this.hash.digest().subarray(0, 16))
+    return this.d
+  }
+
   /** `header-mac-seed = aes(mac-secret, digest[:16]) ^ header-ciphertext`; returns the new digest[:16]. */
   header(headerCiphertext: Uint8Array): Uint8Array {
-    const enc = this.aes.update(this.hash.digest().subarray(0, 16))
+    const enc = this.aes.update(this.digest16())
     for (let i = 0; i < 16; i++) this.seed[i] = (enc[i] as number) ^ (headerCiphertext[i] as number)
     this.hash.update(this.seed)
-    return this.hash.digest().subarray(0, 16)
+    return this.digest16().slice()
   }
 
   /** Absorb the frame ciphertext, then `frame-mac-seed = aes(mac-secret, digest[:16]) ^ digest[:16]`. */
   frame(frameCiphertext: Uint8Array): Uint8Array {
     this.hash.update(frameCiphertext)
-    const d = this.hash.digest().subarray(0, 16)
+    const d = this.digest16()
     const enc = this.aes.update(d)
     for (let i = 0; i < 16; i++) this.seed[i] = (enc[i] as number) ^ (d[i] as number)
     this.hash.update(this.seed)
-    return this.hash.digest().subarray(0, 16)
+    return this.digest16().slice()
   }
 }
