@@ -29,7 +29,15 @@ export {
 } from './kademlia/index.js'
 // Layer 4: the Eth2-style transport (js-libp2p, req/resp streams, gossip, discovery loop)
 export * as libp2p from './libp2p/index.js'
-export { type DiscoverySource, Libp2pNode, type Libp2pNodeOptions, type ProtocolBinding } from './libp2p/index.js'
+export {
+  createEth2Node,
+  type DiscoverySource,
+  Eth2Node,
+  type Eth2NodeOptions,
+  Libp2pNode,
+  type Libp2pNodeOptions,
+  type ProtocolBinding,
+} from './libp2p/index.js'
 export { type MetricsServer, serveMetrics } from './metrics/http.js'
 export { type Counter, type Gauge, type Metrics, MetricsRegistry, noopMetrics } from './metrics/registry.js'
 export { type NodeRef, parseNodeList, parseNodeRef } from './node/bootnodes.js'

@@ -1,9 +1,19 @@
 /**
  * A local network on 127.0.0.1 in one process: one bootnode and N-1 nodes that find each other by
- * discovery, connect over RLPx and run eth Status on the devnet chain.
+ * discovery, connect over RLPx and run eth Status on the devnet chain. With `transport: 'libp2p'`
+ * they are Eth2-style nodes instead: discv5, libp2p, and the fork-status handshake.
  */
+import { generatePrivateKey } from '../crypto/index.js'
+import {
+  createEth2Node,
+  DEVNET_FORK_DIGEST,
+  type Eth2Node,
+  FAR_FUTURE_EPOCH,
+  forkStatusHost,
+  genesisStatus,
+} from '../libp2p/index.js'
 import type { MetricsRegistry } from '../metrics/registry.js'
-import { createNode, type DiscoveryProtocol, type EthP2pNode } from '../node/node.js'
+import { createNode, type DiscoveryProtocol, EthP2pNode } from '../node/node.js'
 import { devnet } from '../protocols/eth/chains.js'
 import { type Logger, silentLogger } from '../util/logger.js'
 
@@ -15,7 +25,12 @@ export interface DevnetOptions {
   maxPeers?: number
   host?: string
   logger?: Logger
+  /** `rlpx` (default) or `libp2p` (Eth2-style nodes; discovery is discv5 and `discovery` is ignored). */
+  transport?: 'rlpx' | 'libp2p'
 }
+
+/** A devnet node of either transport. */
+export type DevnetNode = EthP2pNode | Eth2Node
 
 /** One node's figures, as shown by the terminal and the dashboard. */
 export interface NodeStatus {
@@ -45,11 +60,12 @@ export interface DevnetStatus {
 export class Devnet {
   private readonly started = performance.now()
 
-  private constructor(readonly nodes: EthP2pNode[]) {}
+  private constructor(readonly nodes: DevnetNode[]) {}
 
   /** Start the bootnode, then the others, all on free ports. */
   static async start(opts: DevnetOptions = {}): Promise<Devnet> {
     const n = Math.max(2, opts.nodes ?? 16)
+    if (opts.transport === 'libp2p') return new Devnet(await startLibp2p(n, opts))
     const base = {
       host: opts.host ?? '127.0.0.1',
       tcpPort: 0,
@@ -75,13 +91,14 @@ export class Devnet {
     return new Devnet(nodes)
   }
 
-  get bootnode(): EthP2pNode {
-    return this.nodes[0] as EthP2pNode
+  get bootnode(): DevnetNode {
+    return this.nodes[0] as DevnetNode
   }
 
   status(): DevnetStatus {
     const indexOf = new Map(this.nodes.map((n, i) => [n.enr.nodeIdHex, i]))
     const nodes = this.nodes.map((node, index): NodeStatus => {
+      if (!(node instanceof EthP2pNode)) return eth2Status(node, index, indexOf)
       const peers = node.peers
       return {
         index,
@@ -99,7 +116,10 @@ export class Devnet {
         }),
       }
     })
-    const handshakes = this.nodes.reduce((s, x) => s + total(x.metrics, 'ethp2p_dials_total', 'connected'), 0)
+    const handshakes = this.nodes.reduce(
+      (s, x) => s + (x instanceof EthP2pNode ? total(x.metrics, 'ethp2p_dials_total', 'connected') : x.handshakes),
+      0,
+    )
     return {
       uptimeMs: performance.now() - this.started,
       nodes,
@@ -112,6 +132,64 @@ export class Devnet {
   /** Stop every node (ClientQuitting to all peers). */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((x) => x.stop()))
+  }
+}
+
+/** Eth2-style nodes: a bootnode taking everyone, the others joining through it. */
+async function startLibp2p(n: number, opts: DevnetOptions): Promise<Eth2Node[]> {
+  const maxPeers = opts.maxPeers ?? 12
+  const base = {
+    host: opts.host ?? '127.0.0.1',
+    tcpPort: 0,
+    forkId: { forkDigest: DEVNET_FORK_DIGEST, nextForkVersion: new Uint8Array(4), nextForkEpoch: FAR_FUTURE_EPOCH },
+    protocols: [{ host: forkStatusHost(genesisStatus(DEVNET_FORK_DIGEST)), encoding: 'ssz_snappy' as const }],
+    // every node dials from 127.0.0.1: js-libp2p's per-host inbound rate (5/s) would refuse them
+    inboundPerHostPerSecond: 10 * n,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  }
+  const nodes: Eth2Node[] = []
+  try {
+    const boot = await createEth2Node({
+      ...base,
+      privateKey: generatePrivateKey(),
+      targetPeers: Math.max(maxPeers, 2 * n),
+      maxConnections: Math.max(maxPeers, 2 * n),
+    })
+    nodes.push(boot)
+    for (let i = 1; i < n; i++)
+      nodes.push(
+        await createEth2Node({
+          ...base,
+          privateKey: generatePrivateKey(),
+          bootnodes: [boot.enr],
+          targetPeers: maxPeers,
+          maxConnections: maxPeers,
+        }),
+      )
+  } catch (e) {
+    await Promise.all(nodes.map((x) => x.stop()))
+    throw e
+  }
+  return nodes
+}
+
+function eth2Status(node: Eth2Node, index: number, indexOf: Map<string, number>): NodeStatus {
+  const byPeer = new Map(node.connections().map((c) => [c.nodeIdHex, c.direction]))
+  const dirs = [...byPeer.values()]
+  return {
+    index,
+    nodeId: node.enr.nodeIdHex,
+    enode: node.enode,
+    peers: byPeer.size,
+    inbound: dirs.filter((d) => d === 'inbound').length,
+    outbound: dirs.filter((d) => d === 'outbound').length,
+    table: node.discv5.table.size,
+    dials: node.loop.stats.dials,
+    dialFailures: node.loop.stats.dialFailures,
+    links: [...byPeer.keys()].flatMap((id) => {
+      const i = indexOf.get(id)
+      return i === undefined ? [] : [i]
+    }),
   }
 }
 

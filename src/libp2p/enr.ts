@@ -4,6 +4,7 @@
  * over them. consensus-specs phase0 p2p-interface.md "ENR structure".
  * @module
  */
+import './polyfill.js'
 import type { PeerId } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { KeyError } from '../crypto/index.js'

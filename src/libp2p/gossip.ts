@@ -6,6 +6,7 @@
  * allocates (snappy bombs are rejected as invalid messages).
  * @module
  */
+import './polyfill.js'
 import { createHash } from 'node:crypto'
 import {
   type GossipSub,

@@ -15,6 +15,9 @@
  * ```
  * @module
  */
+// js-libp2p 3 needs Promise.withResolvers (Node 22+): install it before any libp2p module runs.
+import './polyfill.js'
+
 export {
   MAX_EARLY_DELIVERIES,
   MAX_ERROR_MESSAGE_SIZE,
@@ -67,6 +70,15 @@ export {
   sameForkDigest,
 } from './enr.js'
 export { Libp2pNodeError, type Libp2pNodeErrorCode, StreamWireError, type StreamWireErrorCode } from './errors.js'
+export {
+  createEth2Node,
+  DEFAULT_TARGET_PEERS,
+  discv5Source,
+  ETH2_DEFAULT_PORT,
+  type Eth2Connection,
+  Eth2Node,
+  type Eth2NodeOptions,
+} from './eth2.js'
 export { ChunkType, encodeFramed, MAX_CHUNK_BODY, readFramed, STREAM_IDENTIFIER } from './framing.js'
 export {
   eth2MessageId,
@@ -99,6 +111,17 @@ export {
 } from './node.js'
 export { ByteReader, type ByteSource, type StreamChunk } from './reader.js'
 export { checkServable, type SessionEnv, StreamConnection, type StreamEvent } from './session.js'
+export {
+  DEVNET_FORK_DIGEST,
+  FAR_FUTURE_EPOCH,
+  FORK_STATUS_SIZE,
+  type ForkStatus,
+  type ForkStatusInit,
+  forkStatus,
+  forkStatusCodec,
+  forkStatusHost,
+  genesisStatus,
+} from './status.js'
 export {
   encodeRequest,
   encodeResponse,

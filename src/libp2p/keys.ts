@@ -5,6 +5,7 @@
  * an ENR's `secp256k1` entry gives the peer id directly, and a peer id gives back the node id.
  * @module
  */
+import './polyfill.js'
 import { privateKeyFromRaw, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'

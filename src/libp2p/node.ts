@@ -35,6 +35,7 @@ import {
 } from '../protocol/index.js'
 import { DialHistory, type FailureClass } from '../server/backoff.js'
 import { anySignal } from '../util/abort.js'
+import { equalBytes } from '../util/bytes.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { type Logger, silentLogger } from '../util/logger.js'
 import { MAX_INBOUND_STREAMS_PER_PEER, MAX_OUTBOUND_STREAMS_PER_PEER } from './constants.js'
@@ -132,6 +133,14 @@ export class Libp2pNode implements DialTarget {
   private readonly bindings: Binding[]
   /** Sessions by peer id text, then protocol id. BOUNDED: maxConnections x protocols (removed on close). */
   private readonly sessions = new Map<string, Map<string, Session>>()
+  /**
+   * Connected peers by peer id text, with their node ids. Kept from connect/disconnect events
+   * because js-libp2p's getPeers() re-parses every peer id (a secp256k1 point decompression in
+   * JS each), which the discovery loop would pay per record. BOUNDED: open connections (maxConnections).
+   */
+  private readonly connected = new Map<string, { peerId: PeerId; nodeIdHex: string }>()
+  /** Node ids of {@link connected}, with how many peer ids map to each (always 1 for secp256k1 peers). */
+  private readonly connectedIds = new Map<string, number>()
   private loop: DiscoveryLoop | undefined
   private readonly log: Logger
   private readonly clock: Clock
@@ -204,6 +213,7 @@ export class Libp2pNode implements DialTarget {
       }
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.libp2p.addEventListener('peer:connect', this.onConnect)
     await this.libp2p.start()
     const port = this.tcpPort
     const announce = this.opts.announceIp ?? this.opts.listen?.ip
@@ -229,6 +239,9 @@ export class Libp2pNode implements DialTarget {
     this.sessions.clear()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.connected.clear()
+    this.connectedIds.clear()
     if (this.started) await this.libp2p.stop()
   }
 
@@ -236,6 +249,17 @@ export class Libp2pNode implements DialTarget {
   get enr(): Enr {
     if (!this.localEnr) throw new Libp2pNodeError('NOT_STARTED', 'the ENR is built by start()')
     return this.localEnr
+  }
+
+  /**
+   * Adopt a newer record of ours made elsewhere (discv5's address update, an Eth2 node's
+   * `updateEnr`): it must carry our key and a higher seq. Throws Libp2pNodeError BAD_CONFIG otherwise.
+   */
+  setEnr(enr: Enr): void {
+    const cur = this.enr
+    if (!equalBytes(enr.nodeId, cur.nodeId)) throw new Libp2pNodeError('BAD_CONFIG', 'the record is not ours')
+    if (enr.seq <= cur.seq) throw new Libp2pNodeError('BAD_CONFIG', `record seq ${enr.seq} is not above ${cur.seq}`)
+    this.localEnr = enr
   }
 
   /** Replace custom ENR entries (e.g. new `attnets`); the record's seq grows by one. */
@@ -260,17 +284,22 @@ export class Libp2pNode implements DialTarget {
 
   /** Peers connected now. */
   peerCount(): number {
-    return this.libp2p.getPeers().length
+    return this.connected.size
   }
 
   /** Peer ids connected now. */
   connectedPeers(): PeerId[] {
-    return this.libp2p.getPeers()
+    return [...this.connected.values()].map((c) => c.peerId)
+  }
+
+  /** Hex node id of a peer (from the connected set when it is there; see {@link historyKey}). */
+  nodeIdHexOf(peerId: PeerId): string {
+    return this.connected.get(peerId.toString())?.nodeIdHex ?? historyKey(peerId)
   }
 
   /** True if the node with hex node id `nodeIdHex` is connected. */
   isConnected(nodeIdHex: string): boolean {
-    return this.libp2p.getPeers().some((p) => historyKey(p) === nodeIdHex)
+    return this.connectedIds.has(nodeIdHex)
   }
 
   /** The session of `peerId` for the protocol `host` serves, if any (typed by the host). */
@@ -333,7 +362,22 @@ export class Libp2pNode implements DialTarget {
     for (const b of this.bindings) if (b.ids.ids.some((id) => remote.has(id))) this.ensureSession(evt.detail.peerId, b)
   }
 
+  private readonly onConnect = (evt: CustomEvent<PeerId>) => {
+    const key = evt.detail.toString()
+    if (this.connected.has(key)) return
+    const nodeIdHex = historyKey(evt.detail)
+    this.connected.set(key, { peerId: evt.detail, nodeIdHex })
+    this.connectedIds.set(nodeIdHex, (this.connectedIds.get(nodeIdHex) ?? 0) + 1)
+  }
+
   private readonly onDisconnect = (evt: CustomEvent<PeerId>) => {
+    const gone = this.connected.get(evt.detail.toString())
+    if (gone) {
+      this.connected.delete(evt.detail.toString())
+      const n = (this.connectedIds.get(gone.nodeIdHex) ?? 1) - 1
+      if (n > 0) this.connectedIds.set(gone.nodeIdHex, n)
+      else this.connectedIds.delete(gone.nodeIdHex)
+    }
     this.closeSessions(evt.detail.toString(), { reason: DisconnectReason.Requested, remote: true })
     this.loop?.wake()
   }

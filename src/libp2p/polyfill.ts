@@ -1,7 +1,8 @@
 /**
  * js-libp2p 3 and its modules call `Promise.withResolvers` (ES2024), which Node 20 lacks (it
  * arrived in V8 12.2 / Node 22). This installs the standard behaviour when it is missing, and
- * does nothing on a runtime that has it. Imported for its effect by ./node.ts before libp2p runs.
+ * does nothing on a runtime that has it. Imported for its effect, first, by ./index.ts and by
+ * every module here that loads a libp2p package (node, eth2, enr, keys, gossip).
  * @module
  */
 

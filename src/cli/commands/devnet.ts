@@ -6,12 +6,14 @@ import type { DiscoveryProtocol } from '../../index.js'
 import { CliError, type Command, parseFlags, portFlag, printJson } from '../args.js'
 import { parseDuration } from '../duration.js'
 
-const usage = `Usage: eth-p2p devnet [--nodes N] [--discovery v4,v5] [--max-peers N] [--duration 30s] [--dashboard-port N]
+const usage = `Usage: eth-p2p devnet [--nodes N] [--transport rlpx|libp2p] [--discovery v4,v5] [--max-peers N] [--duration 30s] [--dashboard-port N]
 
 Starts N nodes (default 16) on 127.0.0.1: one bootnode, the others join through it with
 discovery v4 and v5 on one UDP port each, connect over RLPx and run eth Status on the devnet chain.
 Shows live progress (a status table on a terminal, one JSON line per second otherwise) and serves
-a dashboard (default port 8080, or a free one if taken). Ctrl-C (or --duration) prints a summary and exits.`
+a dashboard (default port 8080, or a free one if taken). Ctrl-C (or --duration) prints a summary and exits.
+With --transport libp2p the nodes are Eth2-style: discovery v5, js-libp2p (TCP, noise, yamux) and a
+fork-status handshake; --discovery must then be v5.`
 
 function line(s: DevnetStatus): string {
   const peers = s.nodes.map((n) => n.peers)
@@ -43,6 +45,7 @@ const devnet: Command = {
     const { values: v } = parseFlags(argv, {
       nodes: { type: 'string' },
       discovery: { type: 'string' },
+      transport: { type: 'string' },
       'max-peers': { type: 'string' },
       duration: { type: 'string' },
       'dashboard-port': { type: 'string' },
@@ -51,12 +54,16 @@ const devnet: Command = {
     if (!Number.isInteger(nodes) || nodes < 2 || nodes > 200) throw new CliError('--nodes must be 2..200')
     const maxPeers = v['max-peers'] === undefined ? 12 : Number(v['max-peers'])
     if (!Number.isInteger(maxPeers) || maxPeers < 1) throw new CliError('--max-peers must be a positive number')
-    const discovery = (v.discovery ?? 'v4,v5').split(',') as DiscoveryProtocol[]
+    const transport = v.transport ?? 'rlpx'
+    if (transport !== 'rlpx' && transport !== 'libp2p') throw new CliError('--transport must be rlpx or libp2p')
+    if (transport === 'libp2p' && v.discovery !== undefined && v.discovery !== 'v5')
+      throw new CliError('--transport libp2p runs discovery v5 only: --discovery must be v5')
+    const discovery = (v.discovery ?? (transport === 'libp2p' ? 'v5' : 'v4,v5')).split(',') as DiscoveryProtocol[]
     if (discovery.some((d) => d !== 'v4' && d !== 'v5')) throw new CliError('--discovery must be v4, v5 or v4,v5')
     const durationMs = v.duration === undefined ? undefined : parseDuration(v.duration, 'duration')
     const dashPort = portFlag(v['dashboard-port'], 'dashboard-port', 8080)
 
-    const net = await Devnet.start({ nodes, discovery, maxPeers })
+    const net = await Devnet.start({ nodes, discovery, maxPeers, transport })
     let dash: Awaited<ReturnType<typeof serveDashboard>> | undefined
     try {
       dash = await serveDashboard(() => net.status(), '127.0.0.1', dashPort)

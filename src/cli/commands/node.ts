@@ -12,6 +12,7 @@ import {
 } from '../../index.js'
 import { CliError, type Command, parseFlags, portFlag, printJson } from '../args.js'
 import { keyFromFlags } from '../keys.js'
+import { runLibp2pNode } from './node-libp2p.js'
 
 /** Time allowed for a clean stop after SIGINT/SIGTERM before the process exits anyway. */
 const STOP_DEADLINE_MS = 5_000
@@ -39,7 +40,10 @@ Options:
   --protocols LIST      eth | none (default eth)
   --datadir DIR         keep the key, ENR sequence and known nodes in DIR
   --metrics-port N      serve Prometheus metrics on http://HOST:N/metrics
-  --verbosity LEVEL     error | warn | info | debug | trace (default warn)`
+  --verbosity LEVEL     error | warn | info | debug | trace (default warn)
+  --transport NAME      rlpx (default) | libp2p: an Eth2-style node (discv5 + js-libp2p on --port,
+                        default 9000; --discovery v5 only; ENR bootnodes); the ready line adds "multiaddr"
+  --fork-digest HEX     with --transport libp2p: the eth2 fork digest (4 bytes; default the devnet's)`
 
 const flags = {
   key: { type: 'string' },
@@ -59,6 +63,8 @@ const flags = {
   datadir: { type: 'string' },
   'metrics-port': { type: 'string' },
   verbosity: { type: 'string' },
+  transport: { type: 'string' },
+  'fork-digest': { type: 'string' },
 } as const
 
 function discoveryFlag(v: string | undefined): DiscoveryProtocol[] {
@@ -82,6 +88,10 @@ const node: Command = {
   usage,
   async run(argv) {
     const { values: v } = parseFlags(argv, flags)
+    if (v.transport === 'libp2p') return runLibp2pNode(v)
+    if (v.transport !== undefined && v.transport !== 'rlpx')
+      throw new CliError(`--transport must be rlpx or libp2p, got '${v.transport}'`)
+    if (v['fork-digest'] !== undefined) throw new CliError('--fork-digest needs --transport libp2p')
     const host = v.host ?? '127.0.0.1'
     if (!parseIp(host)) throw new CliError(`--host must be an IP address, got '${host}'`)
     let externalIp: string | undefined
