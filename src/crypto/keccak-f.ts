@@ -96,6 +96,8 @@ const op = {
   i64: (n: number) => [0x42, ...sleb(n)],
   i32add: [0x6a],
   i32sub: [0x6b],
+  i32mul: [0x6c],
+  i32divu: [0x6e],
   i32shl: [0x74],
   i32and: [0x71],
   i32xor: [0x73],
@@ -117,19 +119,34 @@ const op = {
   call: (f: number) => [0x10, ...uleb(f)],
 }
 
-/** permute(src, dst): params 0, 1; locals: round 2, a 3..27, b 28..52, c 53..57, d 58. */
-function permuteBody(): number[] {
-  const [SRC, DST, R] = [0, 1, 2]
-  const A = (i: number) => 3 + i
-  const B = (i: number) => 28 + i
-  const C = (i: number) => 53 + i
-  const D = 58
+/** Local indices shared by the two permuting functions: a (25), b (25), c (5), d, round. */
+interface Lanes {
+  A: (i: number) => number
+  B: (i: number) => number
+  C: (i: number) => number
+  D: number
+  R: number
+}
+const lanesFrom = (first: number): Lanes => ({
+  A: (i) => first + i,
+  B: (i) => first + 25 + i,
+  C: (i) => first + 50 + i,
+  D: first + 55,
+  R: first + 56,
+})
+/** Locals after the parameters: 56 i64 then the i32 round counter. */
+const LANE_LOCALS = [
+  [56, I64],
+  [1, I32],
+]
+
+/** The 24 rounds on the lanes held in locals (round constants read from memory). */
+function rounds({ A, B, C, D, R }: Lanes): number[] {
   const rot = rotationOffsets()
   const code: number[] = []
   const emit = (...parts: number[][]) => {
     for (const p of parts) code.push(...p)
   }
-  for (let i = 0; i < 25; i++) emit(op.get(SRC), op.i64load(8 * i), op.set(A(i)))
   emit(op.i32(0), op.set(R), op.loop)
   // θ
   for (let x = 0; x < 5; x++) {
@@ -161,17 +178,47 @@ function permuteBody(): number[] {
   // ι
   emit(op.get(A(0)), op.get(R), op.i32(3), op.i32shl, op.i64load(RC_OFFSET), op.xor, op.set(A(0)))
   emit(op.get(R), op.i32(1), op.i32add, op.set(R), op.get(R), op.i32(24), op.i32ne, op.brIf(0), op.end)
-  for (let i = 0; i < 25; i++) emit(op.get(DST), op.get(A(i)), op.i64store(8 * i))
-  const locals = vec([
-    [1, I32],
-    [56, I64],
-  ])
-  return [...locals, ...code, ...op.end]
+  return code
 }
 
-/** absorb(state, pos, src, len) → pos: 8 bytes at a time (unaligned loads are allowed), then bytes. */
+/** permute(src, dst): keccak-f[1600] of the state at src, written to dst. */
+function permuteBody(): number[] {
+  const [SRC, DST] = [0, 1]
+  const l = lanesFrom(2)
+  const code: number[] = []
+  for (let i = 0; i < 25; i++) code.push(...op.get(SRC), ...op.i64load(8 * i), ...op.set(l.A(i)))
+  code.push(...rounds(l))
+  for (let i = 0; i < 25; i++) code.push(...op.get(DST), ...op.get(l.A(i)), ...op.i64store(8 * i))
+  return [...vec(LANE_LOCALS), ...code, ...op.end]
+}
+
+/**
+ * absorbBlocks(state, src, n): absorb n whole blocks of RATE bytes at src into the state,
+ * keeping the lanes in locals from one block to the next.
+ */
+function absorbBlocksBody(): number[] {
+  const [ST, SRC, N] = [0, 1, 2]
+  const l = lanesFrom(3)
+  const code: number[] = []
+  const emit = (...parts: number[][]) => {
+    for (const p of parts) code.push(...p)
+  }
+  for (let i = 0; i < 25; i++) emit(op.get(ST), op.i64load(8 * i), op.set(l.A(i)))
+  emit(op.block, op.loop, op.get(N), op.i32eqz, op.brIf(1))
+  for (let i = 0; i < RATE / 8; i++) emit(op.get(l.A(i)), op.get(SRC), op.i64load(8 * i, 0), op.xor, op.set(l.A(i)))
+  code.push(...rounds(l))
+  emit(op.get(SRC), op.i32(RATE), op.i32add, op.set(SRC), op.get(N), op.i32(1), op.i32sub, op.set(N))
+  emit(op.br(0), op.end, op.end)
+  for (let i = 0; i < 25; i++) emit(op.get(ST), op.get(l.A(i)), op.i64store(8 * i))
+  return [...vec(LANE_LOCALS), ...code, ...op.end]
+}
+
+/**
+ * absorb(state, pos, src, len) → pos: whole blocks through absorbBlocks when at a block start,
+ * else 8 bytes at a time (unaligned loads are allowed), then single bytes.
+ */
 function absorbBody(): number[] {
-  const [ST, POS, SRC, LEN] = [0, 1, 2, 3]
+  const [ST, POS, SRC, LEN, NB] = [0, 1, 2, 3, 4]
   const add = (l: number, n: number) => [...op.get(l), ...op.i32(n), ...(n >= 0 ? op.i32add : []), ...op.set(l)]
   const sub = (l: number, n: number) => [...op.get(l), ...op.i32(n), ...op.i32sub, ...op.set(l)]
   const addr = [...op.get(ST), ...op.get(POS), ...op.i32add]
@@ -181,6 +228,36 @@ function absorbBody(): number[] {
     ...op.get(LEN),
     ...op.i32eqz,
     ...op.brIf(1),
+    // At a block start with whole blocks to take: absorbBlocks, then go round again.
+    ...op.get(POS),
+    ...op.i32eqz,
+    ...op.get(LEN),
+    ...op.i32(RATE),
+    ...op.i32geu,
+    ...op.i32and,
+    ...op.if,
+    ...op.get(LEN),
+    ...op.i32(RATE),
+    ...op.i32divu,
+    ...op.set(NB),
+    ...op.get(ST),
+    ...op.get(SRC),
+    ...op.get(NB),
+    ...op.call(2),
+    ...op.get(NB),
+    ...op.i32(RATE),
+    ...op.i32mul,
+    ...op.set(NB),
+    ...op.get(SRC),
+    ...op.get(NB),
+    ...op.i32add,
+    ...op.set(SRC),
+    ...op.get(LEN),
+    ...op.get(NB),
+    ...op.i32sub,
+    ...op.set(LEN),
+    ...op.br(1),
+    ...op.end,
     ...op.get(POS),
     ...op.i32(RATE - 8),
     ...op.i32leu,
@@ -226,7 +303,7 @@ function absorbBody(): number[] {
     ...op.end,
     ...op.get(POS),
   ]
-  return [...vec([]), ...code, ...op.end]
+  return [...vec([[1, I32]]), ...code, ...op.end]
 }
 
 /** The module's bytes. */
@@ -234,15 +311,16 @@ export function keccakWasmBytes(): Uint8Array {
   const types = vec([
     [0x60, ...vec([[I32], [I32]]), ...vec([])],
     [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])],
+    [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])],
   ])
-  const funcs = vec([[0], [1]])
+  const funcs = vec([[0], [1], [2]])
   const memory = vec([[0x00, 1]])
   const exports = vec([
     [...name('memory'), 0x02, 0],
     [...name('permute'), 0x00, 0],
     [...name('absorb'), 0x00, 1],
   ])
-  const bodies = [permuteBody(), absorbBody()].map((b) => [...uleb(b.length), ...b])
+  const bodies = [permuteBody(), absorbBody(), absorbBlocksBody()].map((b) => [...uleb(b.length), ...b])
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, types),
