@@ -20,21 +20,7 @@ export interface NodeRef {
 /** Parse one `enr:...` or `enode://...` string. Throws {@link EnrError}. */
 export function parseNodeRef(text: string): NodeRef {
   const t = text.trim()
-  if (t.startsWith('enr:')) {
-    const enr = Enr.decodeText(t)
-    const v4 = enr.ip !== undefined
-    const ip = v4 ? enr.ip : enr.ip6
-    const udp = (v4 ? enr.udp : (enr.udp6 ?? enr.udp)) ?? 0
-    const tcp = (v4 ? enr.tcp : (enr.tcp6 ?? enr.tcp)) ?? 0
-    return {
-      nodeId: enr.nodeId,
-      publicKey: decompressPublicKey(enr.publicKey),
-      ...(ip !== undefined ? { ip } : {}),
-      tcp,
-      udp,
-      enr,
-    }
-  }
+  if (t.startsWith('enr:')) return nodeRefOf(Enr.decodeText(t))
   if (t.startsWith('enode://')) {
     const e = parseEnode(t)
     return {
@@ -47,6 +33,22 @@ export function parseNodeRef(text: string): NodeRef {
     }
   }
   throw new EnrError('BAD_ENODE', `expected enr:... or enode://..., got '${t.slice(0, 20)}'`)
+}
+
+/** A verified record as a node ref (its IPv4 endpoint, else IPv6). */
+export function nodeRefOf(enr: Enr): NodeRef {
+  const v4 = enr.ip !== undefined
+  const ip = v4 ? enr.ip : enr.ip6
+  const udp = (v4 ? enr.udp : (enr.udp6 ?? enr.udp)) ?? 0
+  const tcp = (v4 ? enr.tcp : (enr.tcp6 ?? enr.tcp)) ?? 0
+  return {
+    nodeId: enr.nodeId,
+    publicKey: decompressPublicKey(enr.publicKey),
+    ...(ip !== undefined ? { ip } : {}),
+    tcp,
+    udp,
+    enr,
+  }
 }
 
 /** Parse a comma-separated list (empty entries ignored). */

@@ -24,9 +24,13 @@ import { NodeDb } from '../server/nodedb.js'
 import type { Peer } from '../server/peer.js'
 import { type DialCandidate, type PeerRemovedEvent, Server } from '../server/server.js'
 import { demultiplex, UdpTransport } from '../transport/udp.js'
-import { type Clock, systemClock } from '../util/clock.js'
+import { equalBytes } from '../util/bytes.js'
+import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { type Logger, silentLogger } from '../util/logger.js'
-import { type NodeRef, parseNodeList, toDialCandidate } from './bootnodes.js'
+import { type NodeRef, nodeRefOf, parseNodeList, toDialCandidate } from './bootnodes.js'
+
+/** How often the live nodes of the tables are written to the node database. */
+export const SAVE_INTERVAL_MS = 5 * 60_000
 
 /** Discovery protocols a node can run. */
 export type DiscoveryProtocol = 'v4' | 'v5'
@@ -127,6 +131,7 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
       metricsServer?: MetricsServer
       bootnodes: NodeRef[]
       logger: Logger
+      clock: Clock
     },
   ) {
     super()
@@ -192,6 +197,13 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
       await db?.setLocalSeq(record.current.seq)
 
       const bootnodes = parseNodeList(opts.bootnodes)
+      // Nodes that answered us recently seed the tables, so a restart needs no bootnodes.
+      if (db) {
+        await db.expire(Date.now())
+        for (const rec of await db.seedNodes(Date.now())) {
+          if (!bootnodes.some((b) => equalBytes(b.nodeId, rec.enr.nodeId))) bootnodes.push(nodeRefOf(rec.enr))
+        }
+      }
       let discv4: Discv4Service | undefined
       if (udp && discovery.includes('v4')) {
         const v4Boot = bootnodes
@@ -248,7 +260,11 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
           'discv4',
           mapIter(discv4.randomNodes(), (n) => ({ nodeId: n.id, publicKey: n.publicKey, ip: n.ip, tcp: n.tcp })),
         )
-      if (discv5) dialer.addSource('discv5', mapIter(discv5.randomNodes(), enrCandidate))
+      if (discv5)
+        dialer.addSource(
+          'discv5',
+          mapIter(discv5.randomNodes(), (e) => toDialCandidate(nodeRefOf(e))),
+        )
 
       const metricsServer =
         opts.metricsPort !== undefined ? await serveMetrics(metrics, host, opts.metricsPort) : undefined
@@ -262,10 +278,12 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
         ...(metricsServer ? { metricsServer } : {}),
         bootnodes,
         logger,
+        clock,
       })
       discv4?.start()
       discv5?.start()
       dialer.start()
+      if (db) node.scheduleSave()
       return node
     } catch (e) {
       for (const c of cleanup.reverse()) await c().catch(() => {})
@@ -330,12 +348,37 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
     for (const n of parseNodeList(target)) this.dialer.addStatic(toDialCandidate(n))
   }
 
+  private saveTimer?: Timer
+
+  /** Write the live nodes of the discovery tables (with their records) to the database. */
+  private async saveNodes(): Promise<void> {
+    const db = this.parts.db
+    if (!db) return
+    const now = Date.now()
+    const live = [
+      ...(this.parts.discv5?.table.nodes({ liveOnly: true }) ?? []),
+      ...(this.parts.discv4?.table.nodes({ liveOnly: true }) ?? []),
+    ]
+    for (const n of live) if (n.enr) await db.putNode(n.enr, { lastPong: now }, now).catch(() => {})
+  }
+
+  /** @internal Save the tables every {@link SAVE_INTERVAL_MS} until stopped. */
+  scheduleSave(): void {
+    this.saveTimer = this.parts.clock.setTimer(SAVE_INTERVAL_MS, () => {
+      void this.saveNodes().then(() => {
+        if (!this.stopped) this.scheduleSave()
+      })
+    })
+  }
+
   /**
    * Stop: dialer first, then ClientQuitting to every peer, then discovery, sockets, metrics and the
    * database. Resolves when everything is closed; idempotent.
    */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
+      this.saveTimer?.cancel()
+      await this.saveNodes()
       await this.dialer.stop()
       await this.server.stop()
       await this.parts.discv4?.close()
@@ -352,18 +395,6 @@ function ipFields(ip: string, tcp: number, udp: number | undefined): EnrFields {
   return ip.includes(':')
     ? { ip6: ip, tcp6: tcp, ...(udp !== undefined ? { udp6: udp } : {}) }
     : { ip, tcp, ...(udp !== undefined ? { udp } : {}) }
-}
-
-/** A discovered record as a dial candidate (TCP from the record; 0 when it has none). */
-function enrCandidate(e: Enr): DialCandidate {
-  const v4 = e.ip !== undefined
-  const ip = v4 ? e.ip : e.ip6
-  return {
-    nodeId: e.nodeId,
-    publicKey: e.publicKey,
-    tcp: (v4 ? e.tcp : (e.tcp6 ?? e.tcp)) ?? 0,
-    ...(ip !== undefined ? { ip } : {}),
-  }
 }
 
 async function* once<T>(items: T[]): AsyncGenerator<T> {

@@ -49,7 +49,12 @@ describe('node: server, dialer, checks', () => {
   test('a node without a chain answers eth requests with empty lists', async () => {
     await withNodes(2, [], async ([a, b]) => {
       const eth = (await a!.connect(b!.enode)).protocol(eth69)!
-      const headers = await eth.request(eth69.requests.getBlockHeaders, { origin: 0n, limit: 1n, skip: 0n, reverse: false })
+      const headers = await eth.request(eth69.requests.getBlockHeaders, {
+        origin: 0n,
+        limit: 1n,
+        skip: 0n,
+        reverse: false,
+      })
       assert.deepEqual(headers, [])
       assert.deepEqual(await eth.request(eth69.requests.getReceipts, [new Uint8Array(32)]), [])
     })
