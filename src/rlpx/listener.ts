@@ -29,11 +29,14 @@ export interface ListenOptions extends RlpxOptions {
   accept?: (remoteIp: string) => boolean
 }
 
+/** A pending inbound socket that has sent nothing for this long may lose its slot to a newcomer. Ours. */
+export const IDLE_PREEMPT_MS = 1_000
+
 /** A listening RLPx endpoint. */
 export class RlpxListener {
   private readonly o: ResolvedOptions
-  /** BOUNDED: maxPendingHandshakes sockets. */
-  private readonly pending = new Set<Socket>()
+  /** BOUNDED: maxPendingHandshakes sockets; value: when accepted (clock ms). */
+  private readonly pending = new Map<Socket, number>()
   private readonly abort = new AbortController()
 
   private constructor(
@@ -71,18 +74,41 @@ export class RlpxListener {
     return this.pending.size
   }
 
+  /**
+   * All pending slots are taken: free the oldest one whose peer has sent nothing for
+   * {@link IDLE_PREEMPT_MS}. An initiator sends its auth right after connecting, so only silent
+   * sockets lose their slot, and a flood of them cannot keep a real peer out for the whole 5 s
+   * handshake deadline (go-ethereum would leave the newcomer waiting in the accept backlog).
+   */
+  private preemptIdle(): boolean {
+    const now = this.o.clock.now()
+    for (const [s, since] of this.pending) {
+      if (now - since < IDLE_PREEMPT_MS) break
+      if (s.bytesRead === 0) {
+        this.pending.delete(s)
+        s.destroy()
+        return true
+      }
+    }
+    return false
+  }
+
   private onSocket(socket: Socket): void {
     socket.on('error', () => {})
     if (this.opts.accept && !this.opts.accept(normalizeIp(socket.remoteAddress ?? '') ?? '')) {
       socket.destroy()
       return
     }
-    if (this.abort.signal.aborted || this.pending.size >= (this.opts.maxPendingHandshakes ?? MAX_PENDING_INBOUND)) {
+    if (this.abort.signal.aborted) {
+      socket.destroy()
+      return
+    }
+    if (this.pending.size >= (this.opts.maxPendingHandshakes ?? MAX_PENDING_INBOUND) && !this.preemptIdle()) {
       this.o.logger.debug('rlpx listener: too many pending handshakes, closing', { peer: socket.remoteAddress })
       socket.destroy()
       return
     }
-    this.pending.add(socket)
+    this.pending.set(socket, this.o.clock.now())
     // A failed handshake may still be sending its Disconnect: the socket counts until it is gone.
     socket.once('close', () => this.pending.delete(socket))
     establish({ direction: 'inbound', socket, signal: this.abort.signal }, this.o).then(
@@ -109,6 +135,6 @@ export class RlpxListener {
     // server.close() stops accepting now; its callback would also wait for handed-off connections.
     this.server.close()
     // Every socket still in `pending` has not emitted 'close' yet (its handler removes it).
-    await Promise.all([...this.pending].map((s) => new Promise((r) => s.once('close', r))))
+    await Promise.all([...this.pending.keys()].map((s) => new Promise((r) => s.once('close', r))))
   }
 }
