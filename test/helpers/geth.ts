@@ -15,6 +15,8 @@ export interface Geth {
   publicKeyHex: string
   /** 32-byte node id (hex) from `admin_nodeInfo`. */
   nodeIdHex: string
+  /** geth's ENR text (`enr:...`) from `admin_nodeInfo`. */
+  enr: string
   datadir: string
   /** geth's process id. */
   pid: number
@@ -124,7 +126,7 @@ export async function startGeth(
 
   try {
     const deadline = started + (opts.timeoutMs ?? 30_000)
-    let info: { enode: string; id: string } | undefined
+    let info: { enode: string; id: string; enr: string } | undefined
     let lastError: unknown
     while (!info) {
       if (proc.exitCode !== null || proc.signalCode !== null)
@@ -133,7 +135,7 @@ export async function startGeth(
         throw new Error(`geth did not answer admin_nodeInfo in time (${String(lastError)}):\n${log.slice(-3000)}`)
       if (existsSync(ipc)) {
         try {
-          info = await rpc<{ enode: string; id: string }>('admin_nodeInfo', [], 2_000)
+          info = await rpc<{ enode: string; id: string; enr: string }>('admin_nodeInfo', [], 2_000)
           break
         } catch (e) {
           lastError = e
@@ -147,6 +149,7 @@ export async function startGeth(
       enode: info.enode.replace(/\?.*$/, ''),
       publicKeyHex: m[1] as string,
       nodeIdHex: info.id,
+      enr: info.enr,
       datadir,
       pid: proc.pid as number,
       startupMs: Math.round(performance.now() - started),

@@ -7,12 +7,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { keccak256 } from '../../src/crypto/keccak.js'
+import { Enr } from '../../src/enr/record.js'
 import { createNode, type EthP2pNode } from '../../src/node/node.js'
-import { eth69, mainnet } from '../../src/protocols/eth/index.js'
+import { type ChainConfig, eth69, mainnet } from '../../src/protocols/eth/index.js'
 import { DisconnectReason } from '../../src/rlpx/disconnect.js'
+import { RlpxError } from '../../src/rlpx/errors.js'
 import type { Peer } from '../../src/server/peer.js'
 import type { PeerRemovedEvent } from '../../src/server/server.js'
-import { equalBytes, toHex } from '../../src/util/bytes.js'
+import { equalBytes, toHex, utf8 } from '../../src/util/bytes.js'
 import { BIN } from '../helpers/cli.js'
 import { type Geth, type GethPeerInfo, inetSockets, isLoopbackAddress, startGeth, until } from '../helpers/geth.js'
 import { peerBinary, runBinary } from '../helpers/peers.js'
@@ -64,7 +66,7 @@ function removals(g: Geth, idHex: string): string[] {
     .filter((l) => l.includes('Removing p2p peer') && l.includes(idHex.slice(0, 16)))
 }
 
-describe('RLPx and eth/69 against go-ethereum geth', () => {
+describe('RLPx and eth/69 against go-ethereum geth', { timeout: 85_000 }, () => {
   let geth: Geth | undefined
   before(
     async () => {
@@ -88,6 +90,25 @@ describe('RLPx and eth/69 against go-ethereum geth', () => {
     )
     assert.equal(listening.length, 2, `expected the p2p and authrpc listeners: ${JSON.stringify(listening)}`)
     for (const s of listening) assert.ok(s.proto === 'tcp' && isLoopbackAddress(s.local), JSON.stringify(s))
+  })
+
+  test("geth's ENR decodes and verifies with ours; its eth fork id is ours at genesis", async (t) => {
+    if (!requireGeth(t, geth)) return
+    const enr = Enr.decodeText(geth.enr)
+    assert.equal(toHex(enr.nodeId), geth.nodeIdHex)
+    assert.equal(enr.ip, '127.0.0.1')
+    assert.equal(enr.tcp, Number(/:(\d+)$/.exec(geth.enode)?.[1]))
+    assert.equal(enr.udp, undefined)
+    const node = await ourNode()
+    try {
+      const ours = node.enr.get('eth')
+      assert.ok(
+        ours && equalBytes(enr.get('eth') ?? new Uint8Array(), ours),
+        `geth eth entry ${toHex(enr.get('eth') ?? new Uint8Array())}`,
+      )
+    } finally {
+      await node.stop()
+    }
   })
 
   test('eth-p2p rlpx ping prints geth Hello', async (t) => {
@@ -229,6 +250,31 @@ describe('RLPx and eth/69 against go-ethereum geth', () => {
     }
   })
 
+  test('another genesis on network 1 is refused by both sides, either direction', async (t) => {
+    if (!requireGeth(t, geth)) return
+    const g = geth
+    const other: ChainConfig = {
+      ...mainnet,
+      name: 'not-mainnet',
+      genesisHash: keccak256(utf8('not the mainnet genesis')),
+    }
+    const node = await createNode({ host: '127.0.0.1', tcpPort: 0, discovery: [], chain: other })
+    try {
+      const ourId = toHex(node.nodeId)
+      await assert.rejects(node.connect(g.enode, { signal: AbortSignal.timeout(WAIT_MS) }), RlpxError)
+      // geth dials us: the connection is dropped after the Status exchange, never becomes a peer
+      const removedBefore = removals(g, ourId).length
+      assert.equal(await g.rpc<boolean>('admin_addPeer', [node.enode]), true)
+      const logged = await until('geth to give up on us', WAIT_MS, async () => removals(g, ourId)[removedBefore])
+      assert.match(logged, /genesis|subprotocol error/, logged)
+      assert.equal(await g.rpc<boolean>('admin_removePeer', [node.enode]), true)
+      assert.equal(node.peers.length, 0)
+      assert.equal((await gethPeers(g)).has(ourId), false)
+    } finally {
+      await node.stop()
+    }
+  })
+
   test('eth-p2p node process and geth: static dial, then SIGTERM says ClientQuitting', async (t) => {
     if (!requireGeth(t, geth)) return
     const g = geth
@@ -260,7 +306,7 @@ describe('RLPx and eth/69 against go-ethereum geth', () => {
       if (s.state !== '0A') assert.ok(isLoopbackAddress(s.remote), JSON.stringify(s))
     }
     const added = [...geth.log().matchAll(/Adding p2p peer.*addr=(\S+)/g)].map((m) => m[1] as string)
-    assert.ok(added.length >= 3, `geth peers: ${added.join(', ')}`)
+    assert.ok(added.length >= 4, `geth peers: ${added.join(', ')}`)
     for (const a of added) assert.match(a, /^127\./)
   })
 })
