@@ -7,9 +7,21 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { keccak256 } from '../../src/crypto/keccak.js'
+import { generatePrivateKey } from '../../src/crypto/secp256k1.js'
+import { parseEnode } from '../../src/enr/enode.js'
 import { Enr } from '../../src/enr/record.js'
 import { createNode, type EthP2pNode } from '../../src/node/node.js'
-import { type ChainConfig, eth69, mainnet } from '../../src/protocols/eth/index.js'
+import { envelopeIds, MAX_REQUEST_ID } from '../../src/protocol/ids.js'
+import {
+  type ChainConfig,
+  computeForkId,
+  eth69,
+  headersQueryCodec,
+  mainnet,
+  rawListsCodec,
+  status69Codec,
+} from '../../src/protocols/eth/index.js'
+import { dial as rlpxDial } from '../../src/rlpx/dial.js'
 import { DisconnectReason } from '../../src/rlpx/disconnect.js'
 import { RlpxError } from '../../src/rlpx/errors.js'
 import type { Peer } from '../../src/server/peer.js'
@@ -56,6 +68,14 @@ function nextEvent<T>(emitter: EthP2pNode, name: 'peer:added' | 'peer:removed', 
     }
     emitter.on(name, on as never)
   })
+}
+
+function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no message within ${ms} ms`)), ms)
+  })
+  return Promise.race([p, t]).finally(() => clearTimeout(timer))
 }
 
 /** The log lines geth (p2p at debug level) wrote about removing `idHex`. */
@@ -170,9 +190,10 @@ describe('RLPx and eth/69 against go-ethereum geth', { timeout: 85_000 }, () => 
       assert.equal(headers.length, 1)
       assert.ok(equalBytes(keccak256(headers[0] as Uint8Array), mainnet.genesisHash))
 
-      // Matched by request id, not by order: the first request is abandoned after it is sent, so its
-      // answer (the genesis) arrives late; the second (block 1, which geth does not have) must get
-      // its own empty answer, and the late one is counted as such.
+      // An abandoned request's answer is not taken for the next one: the first request is aborted
+      // after it is sent, so its answer (the genesis) arrives late; the next (block 1, which geth
+      // does not have) gets its own empty answer, and the late one is counted as late, not
+      // unsolicited (its id was remembered). The wire test below checks the ids geth echoes.
       const lateBefore = eth.dropped.late
       const abandon = new AbortController()
       const first = eth.request(
@@ -206,6 +227,61 @@ describe('RLPx and eth/69 against go-ethereum geth', { timeout: 85_000 }, () => 
       assert.match(logged, /err="disconnect requested"/, logged)
     } finally {
       await node.stop()
+    }
+  })
+
+  test('on the wire: geth echoes our request ids, up to 2^64-1', async (t) => {
+    if (!requireGeth(t, geth)) return
+    const conn = await rlpxDial(parseEnode(geth.enode), {
+      privateKey: generatePrivateKey(),
+      protocols: [{ name: 'eth', version: 69, length: eth69.length }],
+      timeouts: { handshakeMs: WAIT_MS, dialMs: WAIT_MS },
+    })
+    try {
+      const offset = conn.capability('eth')?.offset as number
+      const inbox = conn.messages()
+      const next = async () => {
+        const r = await raceTimeout(inbox.next(), WAIT_MS)
+        assert.ok(!r.done, 'connection closed')
+        return r.value
+      }
+      const status = await next()
+      assert.equal(status.id, 0x00)
+      const theirs = status69Codec.decode(status.payload)
+      assert.ok(equalBytes(theirs.genesis, mainnet.genesisHash))
+      const head = { number: 0n, time: mainnet.genesisTime }
+      await conn.send(
+        offset,
+        status69Codec.encode({
+          version: 69,
+          networkId: 1n,
+          genesis: mainnet.genesisHash,
+          forkId: computeForkId(mainnet, head),
+          earliest: 0n,
+          latest: 0n,
+          latestHash: mainnet.genesisHash,
+        }),
+      )
+      const ids = [MAX_REQUEST_ID, 7n, 0n]
+      const origins = [0n, 1n, mainnet.genesisHash]
+      for (const [i, id] of ids.entries()) {
+        const query = headersQueryCodec.encode({ origin: origins[i] as bigint, limit: 1n, skip: 0n, reverse: false })
+        await conn.send(offset + 0x03, envelopeIds.wrap(id, query))
+      }
+      const answers = new Map<bigint, Uint8Array[]>()
+      while (answers.size < ids.length) {
+        const m = await next()
+        if (m.id !== 0x04) continue // BlockRangeUpdate and the like
+        const { id, payload } = envelopeIds.unwrap(m.payload)
+        answers.set(id, rawListsCodec('header').decode(payload))
+      }
+      assert.deepEqual([...answers.keys()].sort(), [...ids].sort())
+      assert.equal(answers.get(MAX_REQUEST_ID)?.length, 1)
+      assert.ok(equalBytes(keccak256(answers.get(MAX_REQUEST_ID)?.[0] as Uint8Array), mainnet.genesisHash))
+      assert.deepEqual(answers.get(7n), [])
+      assert.ok(equalBytes(keccak256(answers.get(0n)?.[0] as Uint8Array), mainnet.genesisHash))
+    } finally {
+      await conn.disconnect(DisconnectReason.DisconnectRequested)
     }
   })
 
