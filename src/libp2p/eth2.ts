@@ -85,6 +85,8 @@ export interface Eth2NodeOptions {
     DiscoveryLoopOptions,
     'maxConcurrentDials' | 'bootnodeCheckMs' | 'idleMs' | 'dialTimeoutMs' | 'onNoBootnode'
   >
+  /** Dial backoff (shared with an RLPx dialer if wanted); a fresh one by default. */
+  history?: DialHistory
   /** Called when a protocol handshake with a peer completed. */
   onPeerReady?: (e: PeerReadyEvent) => void
   /** Called after our record changed. */
@@ -151,7 +153,7 @@ export class Eth2Node {
           ? { inboundPerHostPerSecond: opts.inboundPerHostPerSecond }
           : {}),
         ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
-        history: new DialHistory(),
+        history: opts.history ?? new DialHistory(),
         clock,
         logger,
         metrics,

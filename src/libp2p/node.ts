@@ -440,7 +440,13 @@ export class Libp2pNode implements DialTarget {
     if (this.stopped) return
     // The side that detects a bad handshake first hangs up; the other sees a remote close.
     let cls: FailureClass = 'disconnected'
-    if (e instanceof HandshakeError) cls = e.reason === DisconnectReason.BreachOfProtocol ? 'breach' : 'useless'
+    if (e instanceof HandshakeError)
+      cls =
+        e.reason === DisconnectReason.BreachOfProtocol
+          ? 'breach'
+          : e.reason === DisconnectReason.ReadTimeout
+            ? 'unreachable'
+            : 'useless'
     else if (!(e instanceof DisconnectedError)) cls = 'unreachable'
     this.history.fail(historyKey(peerId), cls, this.clock.now())
     this.log.debug('session failed', { peer: peerId.toString(), protocol, error: e })

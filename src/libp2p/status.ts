@@ -99,6 +99,8 @@ export const forkStatus = defineProtocol({
   nodeState: (init: ForkStatusInit) => init,
   handshake: {
     exclusive: [status],
+    // a slow peer is not a useless one: go-ethereum answers a handshake timeout with ReadTimeout
+    timeoutReason: DisconnectReason.ReadTimeout,
     async run(ctx) {
       const ours = ctx.nodeState.status()
       ctx.send(status, ours)

@@ -13,6 +13,7 @@ import {
   forkStatusHost,
   genesisStatus,
 } from '../../src/libp2p/index.js'
+import { BACKOFF_BASE_MS, DialHistory } from '../../src/server/backoff.js'
 import { toHex } from '../../src/util/bytes.js'
 import { until } from '../unit/libp2p/plain.js'
 
@@ -49,6 +50,8 @@ async function member(digest: Uint8Array, bootnodes: Enr[], targetPeers: number)
     attnets: new Uint8Array(8),
     protocols: [{ host, encoding: 'ssz_snappy' }],
     gossip: { gossipsub: { heartbeatInterval: 200 } },
+    // on a busy test machine a dial or handshake can time out; retry within the test's time, not in 35 s
+    history: new DialHistory(undefined, { ...BACKOFF_BASE_MS, unreachable: 2_000, disconnected: 1_000 }),
     // all nodes dial from 127.0.0.1: js-libp2p's per-host inbound rate (5/s) would refuse some
     inboundPerHostPerSecond: 1000,
   })
@@ -158,8 +161,13 @@ describe('an Eth2-style network: discv5 finds, libp2p connects, protocols and go
     const updated = m.node.updateEnr({ [ATTNETS_ENR_KEY]: Uint8Array.of(0xff, 0, 0, 0, 0, 0, 0, 0) })
     assert.equal(updated.seq, before + 1n)
     assert.equal(m.node.libp2p.enr.seq, updated.seq, 'libp2p follows discv5')
-    const fetched = await members[6]!.node.discv5.requestEnr(m.node.enr, { signal: AbortSignal.timeout(5000) })
-    assert.equal(fetched.seq, updated.seq)
-    assert.deepEqual(fetched.get(ATTNETS_ENR_KEY), Uint8Array.of(0xff, 0, 0, 0, 0, 0, 0, 0))
+    // a busy machine may drop a datagram: a few tries, each bounded
+    let fetched: Enr | undefined
+    for (let i = 0; i < 5 && !fetched; i++)
+      fetched = await members[6]!.node.discv5
+        .requestEnr(m.node.enr, { signal: AbortSignal.timeout(5000) })
+        .catch(() => undefined)
+    assert.equal(fetched?.seq, updated.seq)
+    assert.deepEqual(fetched?.get(ATTNETS_ENR_KEY), Uint8Array.of(0xff, 0, 0, 0, 0, 0, 0, 0))
   })
 })

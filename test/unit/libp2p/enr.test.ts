@@ -1,3 +1,5 @@
+// js-libp2p needs Promise.withResolvers (Node 22+): installed before any libp2p module loads.
+import '../../../src/libp2p/polyfill.js'
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'

@@ -3,6 +3,8 @@
  * the req/resp wire format written with the snappy package's own framing codec and
  * @ethereumjs/rlp (an implementation independent of src/libp2p).
  */
+// js-libp2p needs Promise.withResolvers (Node 22+): installed before any libp2p module loads.
+import '../../../src/libp2p/polyfill.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
