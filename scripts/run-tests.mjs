@@ -15,8 +15,11 @@ function find(dir) {
   return out
 }
 
-const filter = process.argv[2]
-const files = find('dist/test')
+// test/slow holds large in-process networks that need an idle machine: `npm run test:slow`.
+const slow = process.argv[2] === '--slow'
+const filter = slow ? process.argv[3] : process.argv[2]
+const files = find(slow ? 'dist/test/slow' : 'dist/test')
+  .filter((f) => slow || !f.includes('/slow/'))
   .filter((f) => !filter || f.includes(filter))
   .sort()
 if (files.length === 0) {

@@ -18,9 +18,13 @@ export type FailureClass =
   /** Any other disconnect after a working session (e.g. ClientQuitting, Requested). */
   | 'disconnected'
 
-/** Base wait per class, in ms. The first entry follows go-ethereum's dialHistoryExpiration (35 s). */
+/**
+ * Base wait per class, in ms, doubling on each repeat. go-ethereum waits a flat 35 s
+ * (dialHistoryExpiration) after any dial; ours starts lower for unreachable nodes, since a dial that
+ * timed out on a busy machine is often fine a few seconds later, and grows for nodes that stay away.
+ */
 export const BACKOFF_BASE_MS: Record<FailureClass, number> = {
-  unreachable: 35_000,
+  unreachable: 10_000,
   useless: 10 * 60_000,
   breach: 30 * 60_000,
   'too-many-peers': 60_000,
