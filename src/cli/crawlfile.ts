@@ -4,6 +4,7 @@
  * nodes sorted by id, one node per line so that diffs of two crawls stay readable.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { CliError, printJson } from './args.js'
 
 /** One crawled node. */
 export interface CrawlNode {
@@ -77,4 +78,25 @@ export function readCrawlFile(path: string): CrawlNode[] | undefined {
     throw e
   }
   return parseCrawlFile(text)
+}
+
+/** The nodes of an earlier crawl in `out` (their `firstSeen` is kept), or none; a clear CliError if `out` is something else. */
+export function previousCrawl(out: string): CrawlNode[] {
+  try {
+    return readCrawlFile(out) ?? []
+  } catch (e) {
+    throw new CliError(`--out ${out} exists but is not a crawl file: ${(e as Error).message}`)
+  }
+}
+
+/** Write a finished crawl to `out` and print its summary line; exit code 1 when no node answered. */
+export function saveCrawl(out: string, result: { nodes: CrawlNode[]; answered: number; asked: number }): number {
+  try {
+    writeCrawlFile(out, result.nodes)
+  } catch (e) {
+    throw new CliError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1)
+  }
+  printJson({ nodes: result.nodes.length, answered: result.answered, asked: result.asked, out })
+  if (result.answered === 0) throw new CliError('no node answered (are the bootnodes reachable?)', 1)
+  return 0
 }

@@ -12,7 +12,7 @@ import {
   UdpTransport,
 } from '../../index.js'
 import { CliError, type Command, group, parseFlags, portFlag, printJson } from '../args.js'
-import { type CrawlNode, readCrawlFile, writeCrawlFile } from '../crawlfile.js'
+import { type CrawlNode, previousCrawl, saveCrawl } from '../crawlfile.js'
 import { keyFromFlags } from '../keys.js'
 import { parseDuration } from './discv4.js'
 import { enrToJson } from './enr.js'
@@ -309,23 +309,10 @@ const crawl: Command = {
     const out = values.out
     const boots = parseEnrList(values.bootnodes)
     const timeoutMs = parseDuration(values.timeout ?? '30s')
-    let previous: CrawlNode[] = []
-    try {
-      previous = readCrawlFile(out) ?? []
-    } catch (e) {
-      throw new CliError(`--out ${out} exists but is not a crawl file: ${(e as Error).message}`)
-    }
-    return withService(values, boots, timeoutMs, async (svc, signal) => {
-      const result = await runCrawl(svc, boots, previous, signal)
-      try {
-        writeCrawlFile(out, result.nodes)
-      } catch (e) {
-        throw new CliError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1)
-      }
-      printJson({ nodes: result.nodes.length, answered: result.answered, asked: result.asked, out })
-      if (result.answered === 0) throw new CliError('no node answered (are the bootnodes reachable?)', 1)
-      return 0
-    })
+    const previous = previousCrawl(out)
+    return withService(values, boots, timeoutMs, async (svc, signal) =>
+      saveCrawl(out, await runCrawl(svc, boots, previous, signal)),
+    )
   },
 }
 
