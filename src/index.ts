@@ -40,7 +40,8 @@ export {
 } from './libp2p/index.js'
 export { type MetricsServer, serveMetrics } from './metrics/http.js'
 export { type Counter, type Gauge, type Metrics, MetricsRegistry, noopMetrics } from './metrics/registry.js'
-export { type NodeRef, parseNodeList, parseNodeRef } from './node/bootnodes.js'
+export { type NodeRef, nodeRefOf, parseNodeList, parseNodeRef } from './node/bootnodes.js'
+export { BOOTNODES } from './node/bootnodes-data.js'
 // Layer 6: the node
 export { createNode, type DiscoveryProtocol, defaultEthProtocols, EthP2pNode, type NodeOptions } from './node/node.js'
 // Layer 5: the protocol framework, and eth/68, eth/69 and snap/1 defined on it

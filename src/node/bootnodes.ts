@@ -69,5 +69,6 @@ export function toDialCandidate(n: NodeRef): DialCandidate {
     tcp: n.tcp,
     ...(n.ip !== undefined ? { ip: n.ip } : {}),
     ...(n.hostname !== undefined ? { hostname: n.hostname } : {}),
+    ...(n.enr ? { enr: n.enr } : {}),
   }
 }

@@ -14,7 +14,7 @@ import { type MetricsServer, serveMetrics } from '../metrics/http.js'
 import { MetricsRegistry } from '../metrics/registry.js'
 import type { AnyProtocol } from '../protocol/define.js'
 import { ProtocolHost } from '../protocol/host.js'
-import { forkIdToRlp } from '../protocols/eth/forkid.js'
+import { forkIdFilter, forkIdFromRlp, forkIdToRlp } from '../protocols/eth/forkid.js'
 import { type ChainConfig, computeForkId, type EthHead, eth68, eth69 } from '../protocols/eth/index.js'
 import type { RlpxTimeouts } from '../rlpx/config.js'
 import { DialHistory } from '../server/backoff.js'
@@ -246,6 +246,7 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
         })
 
       const dialer = new Dialer(server, {
+        ...(opts.chain ? { filter: ethForkFilter(opts.chain) } : {}),
         ...(opts.maxConcurrentDials !== undefined ? { maxConcurrentDials: opts.maxConcurrentDials } : {}),
         history: new DialHistory(),
         clock,
@@ -258,7 +259,13 @@ export class EthP2pNode extends EventEmitter<NodeEvents> {
       if (discv4)
         dialer.addSource(
           'discv4',
-          mapIter(discv4.randomNodes(), (n) => ({ nodeId: n.id, publicKey: n.publicKey, ip: n.ip, tcp: n.tcp })),
+          mapIter(discv4.randomNodes(), (n) => ({
+            nodeId: n.id,
+            publicKey: n.publicKey,
+            ip: n.ip,
+            tcp: n.tcp,
+            ...(n.enr ? { enr: n.enr } : {}),
+          })),
         )
       if (discv5)
         dialer.addSource(
@@ -395,6 +402,26 @@ function ipFields(ip: string, tcp: number, udp: number | undefined): EnrFields {
   return ip.includes(':')
     ? { ip6: ip, tcp6: tcp, ...(udp !== undefined ? { udp6: udp } : {}) }
     : { ip, tcp, ...(udp !== undefined ? { udp } : {}) }
+}
+
+/**
+ * go-ethereum's eth dial filter (eth/protocols/eth NewNodeFilter): a candidate whose record carries
+ * an `eth` entry must have a fork id our chain accepts (EIP-2124); a record without one is not an eth
+ * node. Candidates known only by enode (no record) are dialed and judged by the Status handshake.
+ */
+export function ethForkFilter(chain: ChainConfig): (c: DialCandidate) => boolean {
+  const check = forkIdFilter(chain)
+  const head = genesisHead(chain)
+  return (c) => {
+    if (!c.enr) return true
+    const eth = c.enr.getItem('eth')
+    if (!Array.isArray(eth) || eth.length === 0) return false
+    try {
+      return check(head, forkIdFromRlp(eth[0])).ok
+    } catch {
+      return false
+    }
+  }
 }
 
 async function* once<T>(items: T[]): AsyncGenerator<T> {

@@ -5,6 +5,7 @@
  * The dial scheduler (./dialer.ts) feeds it outbound connections.
  */
 import { EventEmitter } from 'node:events'
+import type { Enr } from '../enr/record.js'
 import type { Metrics } from '../metrics/registry.js'
 import { noopMetrics } from '../metrics/registry.js'
 import type { AnyProtocol } from '../protocol/define.js'
@@ -28,9 +29,10 @@ export const DEFAULT_MAX_PEERS = 50
 /** A third of the peer slots may be dialed by us. go-ethereum p2p/server.go defaultDialRatio (3). */
 export const DEFAULT_DIAL_RATIO = 3
 
-/** A node to dial: its id, key and TCP endpoint. */
+/** A node to dial: its id, key and TCP endpoint, and its record when discovery gave one. */
 export interface DialCandidate extends DialTarget {
   nodeId: Uint8Array
+  enr?: Enr
 }
 
 export interface ServerOptions {

@@ -1,5 +1,6 @@
 /** `eth-p2p node`: run a node (the process contract of DESIGN.md). */
 import {
+  BOOTNODES,
   chains,
   createLogger,
   createNode,
@@ -30,7 +31,7 @@ Options:
   --port N              RLPx TCP port (default 30303; 0 = any)
   --discport N          discovery UDP port (default: --port)
   --discovery LIST      v4,v5 | v5 | v4 | none (default v4,v5)
-  --bootnodes LIST      comma-separated enr:... or enode://...
+  --bootnodes LIST      comma-separated enr:... or enode://... (default: the network's published ones)
   --static LIST         nodes to keep connected
   --trusted LIST        nodes allowed past --max-peers
   --max-peers N         peer limit (default 50)
@@ -114,6 +115,7 @@ const node: Command = {
     const discPort = v.discport === undefined ? undefined : portFlag(v.discport, 'discport')
     const metricsPort = v['metrics-port'] === undefined ? undefined : portFlag(v['metrics-port'], 'metrics-port')
     const list = (s: string | undefined) => (s ? s.split(',').filter(Boolean) : [])
+    const discovery = discoveryFlag(v.discovery)
     const logger = createLogger({ level: verbosity })
 
     let n: Awaited<ReturnType<typeof createNode>>
@@ -125,8 +127,10 @@ const node: Command = {
         tcpPort,
         ...(discPort !== undefined ? { udpPort: discPort } : {}),
         ...(externalIp ? { externalIp } : {}),
-        discovery: discoveryFlag(v.discovery),
-        bootnodes: list(v.bootnodes),
+        discovery,
+        // The network's published bootnodes, unless given or discovery is off.
+        bootnodes:
+          v.bootnodes !== undefined ? list(v.bootnodes) : discovery.length > 0 ? [...(BOOTNODES[network] ?? [])] : [],
         staticNodes: list(v.static),
         trustedNodes: list(v.trusted),
         maxPeers: countFlag(v['max-peers'], 'max-peers', 50),

@@ -124,3 +124,43 @@ describe('node: server, dialer, checks', () => {
     })
   })
 })
+
+describe('published bootnodes', () => {
+  test('every bootnode go-ethereum v1.17.10 ships for mainnet, sepolia and hoodi parses and verifies', async () => {
+    const { BOOTNODES, parseNodeList } = await import('../../../src/index.js')
+    for (const net of ['mainnet', 'sepolia', 'hoodi']) {
+      const list = BOOTNODES[net] ?? []
+      assert.ok(list.length >= 5, net)
+      const refs = parseNodeList(list)
+      assert.equal(refs.length, list.length)
+      for (const r of refs) assert.ok(r.ip && r.udp > 0, `${net}: ${r.ip}:${r.udp}`)
+    }
+  })
+})
+
+describe('eth dial filter', () => {
+  test('candidates are filtered by the fork id in their eth entry', async () => {
+    const { Enr, generatePrivateKey, mainnet, parseNodeRef } = await import('../../../src/index.js')
+    const { ethForkFilter } = await import('../../../src/node/node.js')
+    const { computeForkId, forkIdToRlp } = await import('../../../src/protocols/eth/forkid.js')
+    const { toDialCandidate } = await import('../../../src/node/bootnodes.js')
+    const genesis = (c: typeof devnet) => ({ number: 0n, time: c.genesisTime })
+    const make = (extra?: Record<string, unknown>) =>
+      toDialCandidate(
+        parseNodeRef(
+          Enr.create(generatePrivateKey(), {
+            ip: '127.0.0.1',
+            tcp: 1,
+            udp: 1,
+            ...(extra ? { extra: extra as never } : {}),
+          }).encodeText(),
+        ),
+      )
+    const filter = ethForkFilter(devnet)
+    assert.equal(filter(make({ eth: [forkIdToRlp(computeForkId(devnet, genesis(devnet)))] })), true)
+    assert.equal(filter(make({ eth: [forkIdToRlp(computeForkId(mainnet, genesis(mainnet)))] })), false)
+    assert.equal(filter(make()), false, 'a record without eth is not an eth node')
+    const { enr: _, ...noRecord } = make()
+    assert.equal(filter(noRecord), true, 'an enode-only candidate is judged by the Status handshake')
+  })
+})
