@@ -171,7 +171,11 @@ describe('RLPx and eth/69 against go-ethereum geth', { timeout: 85_000 }, () => 
       const ourId = toHex(node.nodeId).replace(/^0x/, '')
 
       // geth sees us as an inbound eth/69 peer
-      const info = await until('geth to list us', WAIT_MS, async () => (await gethPeers(g)).get(ourId))
+      // geth lists a peer while its own side of the eth handshake still runs ("handshake"): wait for it
+      const info = await until('geth to list us with eth done', WAIT_MS, async () => {
+        const p = (await gethPeers(g)).get(ourId)
+        return p && typeof p.protocols.eth === 'object' ? p : undefined
+      })
       assert.equal(info.network.inbound, true)
       assert.equal(typeof info.protocols.eth, 'object', JSON.stringify(info.protocols))
       assert.equal((info.protocols.eth as { version: number }).version, 69)
@@ -300,7 +304,11 @@ describe('RLPx and eth/69 against go-ethereum geth', { timeout: 85_000 }, () => 
       assert.ok(eth?.ready, `no eth/69 peer: ${JSON.stringify(peer.toJSON())}`)
       assert.ok(equalBytes(eth.handshake.genesis, mainnet.genesisHash))
       const ourId = toHex(node.nodeId).replace(/^0x/, '')
-      const info = await until('geth to list us', WAIT_MS, async () => (await gethPeers(g)).get(ourId))
+      // geth lists a peer while its own side of the eth handshake still runs ("handshake"): wait for it
+      const info = await until('geth to list us with eth done', WAIT_MS, async () => {
+        const p = (await gethPeers(g)).get(ourId)
+        return p && typeof p.protocols.eth === 'object' ? p : undefined
+      })
       assert.equal(info.network.inbound, false)
       assert.equal(info.network.static, true)
 
