@@ -3,6 +3,7 @@
  * The full devp2p reason table belongs to the RLPx layer; these values are the same numbers.
  * @module
  */
+import { DisconnectReason as Devp2pReason, disconnectReasonText } from '../rlpx/disconnect.js'
 
 /**
  * The devp2p disconnect reasons this layer chooses between (devp2p rlpx.md "Disconnect (0x01)").
@@ -10,39 +11,23 @@
  */
 export const DisconnectReason = {
   /** 0x00 Disconnect requested (the local user closed the peer). */
-  Requested: 0x00,
+  Requested: Devp2pReason.DisconnectRequested,
   /** 0x02 Breach of protocol: unknown message, undecodable or oversized message. */
-  BreachOfProtocol: 0x02,
+  BreachOfProtocol: Devp2pReason.BreachOfProtocol,
   /** 0x03 Useless peer. */
-  UselessPeer: 0x03,
+  UselessPeer: Devp2pReason.UselessPeer,
   /** 0x0b Read timeout (go-ethereum uses it for a handshake that does not finish in time). */
-  ReadTimeout: 0x0b,
+  ReadTimeout: Devp2pReason.Timeout,
   /** 0x10 Some other reason specific to a subprotocol (failed handshake, bad status). */
-  SubprotocolError: 0x10,
+  SubprotocolError: Devp2pReason.SubprotocolError,
 } as const
 
 /** A disconnect reason number (one of {@link DisconnectReason} or any other devp2p value). */
 export type DisconnectReasonCode = number
 
-const reasonNames: Record<number, string> = {
-  0: 'disconnect requested',
-  1: 'TCP sub-system error',
-  2: 'breach of protocol',
-  3: 'useless peer',
-  4: 'too many peers',
-  5: 'already connected',
-  6: 'incompatible p2p protocol version',
-  7: 'null node identity received',
-  8: 'client quitting',
-  9: 'unexpected identity in handshake',
-  10: 'identity is the same as this node',
-  11: 'ping timeout',
-  16: 'subprotocol error',
-}
-
-/** Human text for a reason number. */
+/** Human text for a reason number (the devp2p table of src/rlpx/disconnect.ts). */
 export function reasonText(reason: number): string {
-  return reasonNames[reason] ?? `reason 0x${reason.toString(16).padStart(2, '0')}`
+  return disconnectReasonText(reason)
 }
 
 /** What the Peer API's errors are about. */
