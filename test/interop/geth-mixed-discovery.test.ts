@@ -6,9 +6,19 @@ import { type ChildProcess, spawn } from 'node:child_process'
 
 import { createServer } from 'node:net'
 import { test } from 'node:test'
-import { createNode, Enr, type EthP2pNode, generatePrivateKey, keccak256, publicKey64, toHex } from '../../src/index.js'
+import {
+  createNode,
+  Enr,
+  type EthP2pNode,
+  enrToEnode,
+  generatePrivateKey,
+  keccak256,
+  publicKey64,
+  toHex,
+} from '../../src/index.js'
 import { devnet } from '../../src/protocols/eth/index.js'
-import { peerBinary } from '../helpers/peers.js'
+import { BIN } from '../helpers/cli.js'
+import { peerBinary, runBinary } from '../helpers/peers.js'
 
 const devp2p = peerBinary('devp2p')
 
@@ -107,6 +117,30 @@ test('mixed network of eth-p2p and go-ethereum discovery nodes: lookups find bot
         return bothKinds([...found, ...n.discv4!.table.nodes().map((x) => toHex(x.id))]) ? true : undefined
       })
     }
+    // the CLIs against each other: ours against a geth node, geth's against ours
+    const g0 = geths[0] as (typeof geths)[number]
+    const gethEnr = Enr.decodeText((await rpc(g0.rpc, 'discv5_self', [])) as string)
+    assert.equal(gethEnr.nodeIdHex, g0.id, "geth's record decodes and verifies with ours")
+    const cli = async (args: string[]) => {
+      const r = await runBinary(process.execPath, [BIN, ...args], 20_000)
+      assert.equal(r.code, 0, `eth-p2p ${args.join(' ')}: ${r.out}`)
+      return r.out
+    }
+    assert.match(await cli(['discv5', 'ping', gethEnr.encodeText(), '--timeout', '5s']), /"rttMs"/)
+    assert.match(await cli(['discv5', 'resolve', gethEnr.encodeText(), '--timeout', '5s']), new RegExp(g0.id))
+    const gethEnode = enrToEnode(gethEnr)
+    assert.match(await cli(['discv4', 'ping', gethEnode, '--timeout', '5s']), /"rttMs"/)
+    assert.match(await cli(['discv4', 'requestenr', gethEnode, '--timeout', '5s']), new RegExp(g0.id))
+    const target = ours[1] as EthP2pNode
+    const v5 = await runBinary(
+      devp2p.path,
+      ['discv5', 'ping', '--addr', '127.0.0.1:0', target.enr.encodeText()],
+      20_000,
+    )
+    assert.equal(v5.code, 0, `devp2p discv5 ping: ${v5.out}`)
+    const v4 = await runBinary(devp2p.path, ['discv4', 'ping', '--addr', '127.0.0.1:0', target.enode], 20_000)
+    assert.equal(v4.code, 0, `devp2p discv4 ping: ${v4.out}`)
+
     // every go-ethereum node, over discv5 and over discv4
     for (const g of geths) {
       for (const proto of ['discv5', 'discv4']) {
