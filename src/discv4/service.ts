@@ -436,7 +436,7 @@ export class Discv4Service {
    * Nodes that answered our queries during random lookups, pulled one at a time (see
    * {@link RandomNodes}). Ends on `signal`, on `return()`, or when the service closes.
    */
-  randomNodes(options: RequestOptions = {}): RandomNodes {
+  randomNodes(options: RequestOptions = {}): RandomNodes<Discv4Node> {
     const host = {
       clock: this.clock,
       randomLookup: (signal: AbortSignal, onVerified: (n: Discv4Node) => void) => {
@@ -444,7 +444,10 @@ export class Discv4Service {
         return this.runLookup(this.random.bytes(64), signal, onVerified)
       },
     }
-    return new RandomNodes(host, options.signal ? [this.closing.signal, options.signal] : [this.closing.signal])
+    return new RandomNodes<Discv4Node>(
+      host,
+      options.signal ? [this.closing.signal, options.signal] : [this.closing.signal],
+    )
   }
 
   /**

@@ -5,6 +5,7 @@ import { Devnet, type DevnetStatus } from '../../devnet/devnet.js'
 import type { DiscoveryProtocol } from '../../index.js'
 import { CliError, type Command, parseFlags, portFlag, printJson } from '../args.js'
 import { parseDuration } from '../duration.js'
+import { stopWithin, untilSignal } from '../signals.js'
 
 const usage = `Usage: eth-p2p devnet [--nodes N] [--transport rlpx|libp2p] [--discovery v4,v5] [--max-peers N] [--duration 30s] [--dashboard-port N]
 
@@ -85,23 +86,10 @@ const devnet: Command = {
       else printJson({ ...summary(s), event: 'status' })
     }, 1000)
 
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        process.off('SIGINT', done)
-        process.off('SIGTERM', done)
-        clearTimeout(t)
-        resolve()
-      }
-      const t = durationMs === undefined ? undefined : setTimeout(done, durationMs)
-      process.on('SIGINT', done)
-      process.on('SIGTERM', done)
-    })
+    await untilSignal(durationMs)
     clearInterval(timer)
     const final = net.status()
-    const deadline = setTimeout(() => process.exit(1), 5000)
-    deadline.unref()
-    await Promise.all([net.stop(), dash.close()])
-    clearTimeout(deadline)
+    await stopWithin(() => Promise.all([net.stop(), dash.close()]))
     if (tty) process.stdout.write(`\n\nsummary: ${line(final)}\n`)
     printJson(summary(final))
     return 0

@@ -13,8 +13,9 @@ import {
 } from '../../index.js'
 import { CliError, type Command, group, parseFlags, portFlag, printJson } from '../args.js'
 import { type CrawlNode, previousCrawl, saveCrawl } from '../crawlfile.js'
+import { parseDuration } from '../duration.js'
 import { keyFromFlags } from '../keys.js'
-import { parseDuration } from './discv4.js'
+import { untilSignal } from '../signals.js'
 import { enrToJson } from './enr.js'
 
 /** Nodes a crawl asks at once. Ours: hides the 500 ms request timeouts, gentle on any one network. */
@@ -378,15 +379,7 @@ const listen: Command = {
     })
     svc.start()
     printJson({ event: 'ready', enr: svc.enr.encodeText(), nodeId: svc.enr.nodeIdHex, ip: bound.ip, port: bound.port })
-    await new Promise<void>((resolveStop) => {
-      const stop = () => {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        resolveStop()
-      }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
-    })
+    await untilSignal()
     const closing = Promise.all([svc.close(), udp.close()])
     await Promise.race([closing, new Promise((r) => setTimeout(r, LISTEN_CLOSE_MS).unref())])
     return 0

@@ -21,9 +21,7 @@ import {
 } from '../../index.js'
 import { CliError, portFlag, printJson } from '../args.js'
 import { keyFromFlags } from '../keys.js'
-
-/** Time allowed for a clean stop after SIGINT/SIGTERM before the process exits anyway. */
-const STOP_DEADLINE_MS = 5_000
+import { stopWithin, untilSignal } from '../signals.js'
 
 /** RLPx-only flags, refused with this transport rather than silently ignored. */
 const RLPX_ONLY = ['static', 'trusted', 'netrestrict', 'datadir', 'network', 'protocols'] as const
@@ -136,24 +134,15 @@ export async function runLibp2pNode(v: Readonly<Record<string, string | undefine
     ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
   })
 
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-      resolve()
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-  })
-  const deadline = setTimeout(() => {
-    logger.warn('stop took too long; exiting')
-    process.exit(1)
-  }, STOP_DEADLINE_MS)
-  deadline.unref()
+  await untilSignal()
   events.removeEventListener('peer:connect', onConnect)
   events.removeEventListener('peer:disconnect', onDisconnect)
-  await node.stop()
-  await metricsServer?.close()
-  clearTimeout(deadline)
+  await stopWithin(
+    async () => {
+      await node.stop()
+      await metricsServer?.close()
+    },
+    () => logger.warn('stop took too long; exiting'),
+  )
   return 0
 }

@@ -13,10 +13,8 @@ import {
 } from '../../index.js'
 import { CliError, type Command, parseFlags, portFlag, printJson } from '../args.js'
 import { keyFromFlags } from '../keys.js'
+import { stopWithin, untilSignal } from '../signals.js'
 import { runLibp2pNode } from './node-libp2p.js'
-
-/** Time allowed for a clean stop after SIGINT/SIGTERM before the process exits anyway. */
-const STOP_DEADLINE_MS = 5_000
 
 const usage = `Usage: eth-p2p node [options]
 
@@ -160,22 +158,11 @@ const node: Command = {
       ...(n.metricsPort !== undefined ? { metricsPort: n.metricsPort } : {}),
     })
 
-    await new Promise<void>((resolve) => {
-      const onSignal = () => {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-        resolve()
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
-    })
-    const deadline = setTimeout(() => {
-      logger.warn('stop took too long; exiting')
-      process.exit(1)
-    }, STOP_DEADLINE_MS)
-    deadline.unref()
-    await n.stop()
-    clearTimeout(deadline)
+    await untilSignal()
+    await stopWithin(
+      () => n.stop(),
+      () => logger.warn('stop took too long; exiting'),
+    )
     return 0
   },
 }
