@@ -21,6 +21,7 @@ export {
   publicKeyCompressed,
   randomBytesArray,
   recoverPublicKey,
+  secp256k1Backend,
   sign,
   signRecoverable,
   verify,

@@ -1,12 +1,17 @@
 /**
  * secp256k1 keys, ECDSA with public-key recovery, and ECDH.
  *
- * Signing and recovery use @noble/curves (audited, constant-time signing). ECDH uses
- * Node's OpenSSL, ~2.8x faster than noble's on this hardware (bench/crypto.ts), which bounds
- * RLPx handshakes per second. Everything else goes through this module, so the choice can change.
+ * Every operation runs on libsecp256k1 when its native binding loads (secp256k1-native.ts),
+ * else on @noble/curves (audited, constant-time signing), with ECDH on Node's OpenSSL, which is
+ * faster than noble's. Both give the same bytes (test/property/secp256k1-backends.test.ts);
+ * everything else in the project goes through this module.
  */
 import { createECDH, randomBytes } from 'node:crypto'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { native } from './secp256k1-native.js'
+
+/** Which implementation does the elliptic-curve work: `libsecp256k1` (native) or `noble`. */
+export const secp256k1Backend: 'libsecp256k1' | 'noble' = native ? 'libsecp256k1' : 'noble'
 
 /** Raised for malformed keys or signatures given to this module. */
 export class KeyError extends Error {
@@ -19,7 +24,8 @@ export function generatePrivateKey(): Uint8Array {
 }
 
 export function isValidPrivateKey(key: Uint8Array): boolean {
-  return key.length === 32 && secp256k1.utils.isValidSecretKey(key)
+  if (key.length !== 32) return false
+  return native ? native.privateKeyVerify(key) : secp256k1.utils.isValidSecretKey(key)
 }
 
 function checkPrivateKey(key: Uint8Array): void {
@@ -29,13 +35,13 @@ function checkPrivateKey(key: Uint8Array): void {
 /** 33-byte compressed public key. */
 export function publicKeyCompressed(priv: Uint8Array): Uint8Array {
   checkPrivateKey(priv)
-  return secp256k1.getPublicKey(priv, true)
+  return native ? native.publicKeyCreate(priv, true) : secp256k1.getPublicKey(priv, true)
 }
 
 /** 64-byte uncompressed public key without the 0x04 prefix (the devp2p "node id" form). */
 export function publicKey64(priv: Uint8Array): Uint8Array {
   checkPrivateKey(priv)
-  return secp256k1.getPublicKey(priv, false).subarray(1)
+  return (native ? native.publicKeyCreate(priv, false) : secp256k1.getPublicKey(priv, false)).subarray(1)
 }
 
 /**
@@ -50,17 +56,24 @@ export function parsePublicKey(pub: Uint8Array): Uint8Array {
     input.set(pub, 1)
   } else if (pub.length !== 33 && pub.length !== 65) {
     throw new KeyError(`public key must be 33, 64 or 65 bytes, got ${pub.length}`)
+  } else if (pub.length === 65 ? pub[0] !== 4 : pub[0] !== 2 && pub[0] !== 3) {
+    // libsecp256k1 would also take the "hybrid" 0x06/0x07 form; no Ethereum encoding uses it.
+    throw new KeyError('public key has a bad prefix byte')
   }
+  return convertPublicKey(input, false)
+}
+
+function convertPublicKey(pub: Uint8Array, compressed: boolean): Uint8Array {
   try {
-    return secp256k1.Point.fromBytes(input).toBytes(false)
+    if (native) return native.publicKeyConvert(pub, compressed)
+    return secp256k1.Point.fromBytes(pub).toBytes(compressed)
   } catch {
     throw new KeyError('public key is not a point on secp256k1')
   }
 }
 
 export function compressPublicKey(pub: Uint8Array): Uint8Array {
-  const full = parsePublicKey(pub)
-  return secp256k1.Point.fromBytes(full).toBytes(true)
+  return convertPublicKey(parsePublicKey(pub), true)
 }
 
 /** 64-byte X||Y form of any public key encoding. */
@@ -72,6 +85,13 @@ export function decompressPublicKey(pub: Uint8Array): Uint8Array {
 export function signRecoverable(hash: Uint8Array, priv: Uint8Array): Uint8Array {
   if (hash.length !== 32) throw new KeyError('message hash must be 32 bytes')
   checkPrivateKey(priv)
+  if (native) {
+    const { signature, recid } = native.ecdsaSign(hash, priv)
+    const out = new Uint8Array(65)
+    out.set(signature, 0)
+    out[64] = recid
+    return out
+  }
   const sig = secp256k1.sign(hash, priv, { prehash: false, format: 'recovered' })
   // noble's recovered format is v || r || s; devp2p uses r || s || v.
   const out = new Uint8Array(65)
@@ -94,6 +114,7 @@ export function recoverPublicKey(hash: Uint8Array, sig: Uint8Array): Uint8Array 
   const v = sig[64] as number
   if (v > 3) throw new KeyError(`bad recovery id ${v}`)
   try {
+    if (native) return native.ecdsaRecover(sig.subarray(0, 64), v, hash, false)
     const point = secp256k1.Signature.fromBytes(sig.subarray(0, 64), 'compact').addRecoveryBit(v).recoverPublicKey(hash)
     return point.toBytes(false)
   } catch {
@@ -105,6 +126,8 @@ export function recoverPublicKey(hash: Uint8Array, sig: Uint8Array): Uint8Array 
 export function verify(hash: Uint8Array, sig: Uint8Array, pub: Uint8Array): boolean {
   if (sig.length !== 64 || hash.length !== 32) return false
   try {
+    // libsecp256k1 only verifies low-s signatures; normalising a copy keeps high-s accepted.
+    if (native) return native.ecdsaVerify(native.signatureNormalize(sig.slice()), hash, parsePublicKey(pub))
     return secp256k1.verify(sig, hash, parsePublicKey(pub), { prehash: false, lowS: false })
   } catch {
     return false
@@ -115,6 +138,7 @@ export function verify(hash: Uint8Array, sig: Uint8Array, pub: Uint8Array): bool
 export function ecdhX(priv: Uint8Array, pub: Uint8Array): Uint8Array {
   checkPrivateKey(priv)
   const full = parsePublicKey(pub)
+  if (native) return nativeEcdh(priv, full, 32)
   const ecdh = createECDH('secp256k1')
   ecdh.setPrivateKey(priv)
   try {
@@ -127,7 +151,30 @@ export function ecdhX(priv: Uint8Array, pub: Uint8Array): Uint8Array {
 /** ECDH: the 33-byte compressed shared point (what discv5 uses). */
 export function ecdhCompressed(priv: Uint8Array, pub: Uint8Array): Uint8Array {
   checkPrivateKey(priv)
+  if (native) return nativeEcdh(priv, parsePublicKey(pub), 33)
   return secp256k1.getSharedSecret(priv, parsePublicKey(pub), true)
+}
+
+const ecdhX32 = new Uint8Array(32)
+const ecdhY32 = new Uint8Array(32)
+
+/** Shared point as its x coordinate (32 bytes) or compressed (33 bytes); `full` is already parsed. */
+function nativeEcdh(priv: Uint8Array, full: Uint8Array, size: 32 | 33): Uint8Array {
+  const out = new Uint8Array(size)
+  const hashfn = (x: Uint8Array, y: Uint8Array): Uint8Array => {
+    if (size === 32) {
+      out.set(x)
+    } else {
+      out[0] = 0x02 | ((y[31] as number) & 1)
+      out.set(x, 1)
+    }
+    return out
+  }
+  try {
+    return (native as NonNullable<typeof native>).ecdh(full, priv, { xbuf: ecdhX32, ybuf: ecdhY32, hashfn }, out)
+  } catch {
+    throw new KeyError('ECDH failed: public key rejected')
+  }
 }
 
 /** Cryptographically secure random bytes. */

@@ -1,19 +1,26 @@
 /**
- * secp256k1 ECDH for the handshake hot path, on Node's OpenSSL with the key set up once.
+ * secp256k1 ECDH for the handshake hot path.
  *
- * `ecdhX` in src/crypto builds a fresh ECDH object per call, and `setPrivateKey` derives the
- * public key (a scalar multiplication) every time. Here a key is set up once: a generated
- * ephemeral key costs one multiplication and yields its public key; each agreement costs one
- * more. OpenSSL checks that the peer's point is on the curve. No I/O.
+ * With libsecp256k1 (src/crypto/secp256k1-native.ts) each agreement is one native call. Without
+ * it, Node's OpenSSL is faster than noble, but `setPrivateKey` derives the public key (a scalar
+ * multiplication) every time, so the OpenSSL key object is set up once per key here. No I/O.
  * @module
  */
 import { createECDH, type ECDH } from 'node:crypto'
-import { decompressPublicKey, KeyError } from '../crypto/secp256k1.js'
+import {
+  decompressPublicKey,
+  ecdhX,
+  generatePrivateKey,
+  KeyError,
+  publicKey64,
+  secp256k1Backend,
+} from '../crypto/secp256k1.js'
 
 /** A private key ready for ECDH, with its 64-byte public key. */
 export class EcdhKey {
   private constructor(
-    private readonly ecdh: ECDH,
+    /** OpenSSL's key object, when libsecp256k1 is not available. */
+    private readonly openssl: ECDH | null,
     /** 32-byte private key. */
     readonly privateKey: Uint8Array,
     /** 64-byte public key (X || Y). */
@@ -22,6 +29,10 @@ export class EcdhKey {
 
   /** A fresh random key. */
   static generate(): EcdhKey {
+    if (secp256k1Backend === 'libsecp256k1') {
+      const priv = generatePrivateKey()
+      return new EcdhKey(null, priv, publicKey64(priv))
+    }
     const e = createECDH('secp256k1')
     const pub = e.generateKeys()
     // OpenSSL drops leading zero bytes (1 key in 256 comes back 31 bytes long).
@@ -33,6 +44,7 @@ export class EcdhKey {
 
   /** Wrap a known private key. Throws {@link KeyError} for an invalid one. */
   static fromPrivate(privateKey: Uint8Array): EcdhKey {
+    if (secp256k1Backend === 'libsecp256k1') return new EcdhKey(null, privateKey.slice(), publicKey64(privateKey))
     const e = createECDH('secp256k1')
     try {
       e.setPrivateKey(privateKey)
@@ -44,6 +56,7 @@ export class EcdhKey {
 
   /** x coordinate of privateKey · pub (33-byte compressed, 64-byte X || Y or 65-byte 0x04 form). */
   agree(pub: Uint8Array): Uint8Array {
+    if (!this.openssl) return ecdhX(this.privateKey, pub)
     let full = pub
     if (pub.length === 33) full = decompressPublicKey(pub)
     if (full.length === 64) {
@@ -55,7 +68,7 @@ export class EcdhKey {
       throw new KeyError('public key must be 64 bytes or 65 bytes in 0x04 form')
     }
     try {
-      return new Uint8Array(this.ecdh.computeSecret(full))
+      return new Uint8Array(this.openssl.computeSecret(full))
     } catch {
       throw new KeyError('public key is not a point on secp256k1')
     }
