@@ -1,5 +1,7 @@
 // The hot-path primitives behind the choices in src/crypto: keccak-256 (our WASM keccak-f vs
-// hash-wasm and @noble/hashes), ECDH (Node's OpenSSL vs @noble/curves), and signature recovery.
+// hash-wasm and @noble/hashes), and the elliptic-curve work (libsecp256k1 when it loads, against
+// @noble/curves and Node's OpenSSL).
+import { createECDH } from 'node:crypto'
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
@@ -12,7 +14,9 @@ import {
   keccak256,
   publicKey64,
   recoverPublicKey,
+  secp256k1Backend,
   signRecoverable,
+  verify,
 } from '../src/crypto/index.js'
 import { opsPerSecond, row } from './_harness.js'
 
@@ -71,30 +75,52 @@ row(
 const a = generatePrivateKey()
 const bPub = publicKey64(generatePrivateKey())
 const full = secp256k1.getPublicKey(generatePrivateKey(), false)
+const ec = secp256k1Backend
 row(
-  'ECDH x-coordinate (Node OpenSSL vs noble)',
+  `ECDH x-coordinate (${ec} vs noble)`,
   opsPerSecond(() => ecdhX(a, bPub)),
   opsPerSecond(() => secp256k1.getSharedSecret(a, full)),
   'ops/s',
   'noble',
 )
+const openssl = createECDH('secp256k1')
+openssl.setPrivateKey(a)
 row(
-  'ECDH compressed point (discv5; noble)',
-  opsPerSecond(() => ecdhCompressed(a, bPub)),
-  undefined,
+  `ECDH x-coordinate (${ec} vs Node OpenSSL)`,
+  opsPerSecond(() => ecdhX(a, bPub)),
+  opsPerSecond(() => openssl.computeSecret(full)),
   'ops/s',
+  'openssl',
+)
+row(
+  `ECDH compressed point (discv5; ${ec} vs noble)`,
+  opsPerSecond(() => ecdhCompressed(a, bPub)),
+  opsPerSecond(() => secp256k1.getSharedSecret(a, full, true)),
+  'ops/s',
+  'noble',
 )
 const h = keccak256(small)
 const sig = signRecoverable(h, a)
+const nobleSig = secp256k1.sign(h, a, { prehash: false, format: 'recovered' })
 row(
-  'ECDSA sign (noble)',
+  `ECDSA sign (${ec} vs noble)`,
   opsPerSecond(() => signRecoverable(h, a)),
-  undefined,
+  opsPerSecond(() => secp256k1.sign(h, a, { prehash: false })),
   'ops/s',
+  'noble',
 )
 row(
-  'ECDSA recover (noble)',
+  `ECDSA recover (${ec} vs noble)`,
   opsPerSecond(() => recoverPublicKey(h, sig)),
-  undefined,
+  opsPerSecond(() => secp256k1.recoverPublicKey(nobleSig, h, { prehash: false })),
   'ops/s',
+  'noble',
+)
+const aPub = publicKey64(a)
+row(
+  `ECDSA verify (${ec} vs noble)`,
+  opsPerSecond(() => verify(h, sig.subarray(0, 64), aPub)),
+  opsPerSecond(() => secp256k1.verify(sig.subarray(0, 64), h, secp256k1.getPublicKey(a, false), { prehash: false })),
+  'ops/s',
+  'noble',
 )
