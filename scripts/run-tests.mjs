@@ -15,11 +15,8 @@ function find(dir) {
   return out
 }
 
-// test/slow holds large in-process networks that need an idle machine: `npm run test:slow`.
-const slow = process.argv[2] === '--slow'
-const filter = slow ? process.argv[3] : process.argv[2]
-const files = find(slow ? 'dist/test/slow' : 'dist/test')
-  .filter((f) => slow || !f.includes('/slow/'))
+const filter = process.argv[2]
+const files = find('dist/test')
   .filter((f) => !filter || f.includes(filter))
   .sort()
 if (files.length === 0) {
