@@ -14,15 +14,12 @@ import {
   UdpTransport,
 } from '../../index.js'
 import { CliError, type Command, group, parseFlags, printJson } from '../args.js'
-import { type CrawlNode, previousCrawl, saveCrawl } from '../crawlfile.js'
+import { CRAWL_CONCURRENCY, type CrawlProtocol, crawl } from '../crawl.js'
+import { previousCrawl, saveCrawl } from '../crawlfile.js'
 import { parseDuration } from '../duration.js'
 import { keyFromFlags } from '../keys.js'
 import { enrToJson } from './enr.js'
 
-/** Queries a crawl runs at once. Ours: enough to hide 500 ms reply timeouts, gentle on any one network. */
-export const CRAWL_CONCURRENCY = 16
-/** Most nodes one crawl keeps. Ours: bounds memory (≈ 1 KiB each with records). */
-export const MAX_CRAWL_NODES = 100_000
 /** FINDNODE targets asked of each crawled node: its own key (its neighbours) and two random ones. */
 export const CRAWL_TARGETS_PER_NODE = 3
 
@@ -257,7 +254,7 @@ function parseList(text: string): Discv4Node[] {
   return items.map(parseTarget)
 }
 
-const crawl: Command = {
+const crawlCommand: Command = {
   name: 'crawl',
   summary: 'walk the DHT breadth-first and write every node that answered to a file',
   usage: [
@@ -286,82 +283,45 @@ const crawl: Command = {
     const timeoutMs = parseDuration(values.timeout ?? '30s')
     const previous = previousCrawl(out)
     return withService(values, boots, timeoutMs, async (svc, signal) =>
-      saveCrawl(out, await runCrawl(svc, boots, previous, signal)),
+      saveCrawl(out, await crawl(discv4Crawl(svc), boots, previous, signal)),
     )
   },
 }
 
-interface Seen {
-  node: Discv4Node
-  firstSeen: string
-  lastSeen?: string
-  enr?: string
-}
-
-/** The breadth-first walk behind `crawl`. */
-async function runCrawl(svc: Discv4Service, boots: Discv4Node[], previous: CrawlNode[], signal: AbortSignal) {
-  const prev = new Map(previous.map((n) => [n.id, n]))
-  /** BOUNDED: MAX_CRAWL_NODES entries; further nodes are not recorded. */
-  const seen = new Map<string, Seen>()
-  /** BOUNDED: at most the entries of `seen`, each queued once. */
-  const queue: Discv4Node[] = []
-  const learn = (n: Discv4Node) => {
-    const id = toHex(n.id)
-    if (seen.has(id) || seen.size >= MAX_CRAWL_NODES) return
-    seen.set(id, { node: n, firstSeen: prev.get(id)?.firstSeen ?? new Date().toISOString() })
-    queue.push(n)
-  }
-  for (const b of boots) learn(b)
-  let asked = 0
-  const visit = async (n: Discv4Node) => {
-    const entry = seen.get(toHex(n.id)) as Seen
-    const answered = () => {
-      entry.lastSeen = new Date().toISOString()
-    }
-    const targets = [n.publicKey, ...Array.from({ length: CRAWL_TARGETS_PER_NODE - 1 }, () => randomKey())]
-    for (const t of targets) {
-      if (signal.aborted) return
+/** The discv4 part of `crawl`: FINDNODE for the node's own key and random ones, then ENRREQUEST. */
+function discv4Crawl(svc: Discv4Service): CrawlProtocol<Discv4Node> & { records: Map<string, string> } {
+  /** BOUNDED: one per crawled node (MAX_CRAWL_NODES). */
+  const records = new Map<string, string>()
+  return {
+    records,
+    id: (n) => toHex(n.id),
+    async visit(entry, learn, answered, signal) {
+      const n = entry.node
+      const targets = [n.publicKey, ...Array.from({ length: CRAWL_TARGETS_PER_NODE - 1 }, () => randomKey())]
+      for (const t of targets) {
+        if (signal.aborted) return
+        try {
+          for (const f of await svc.findNode(n, t, { signal })) learn(f)
+          answered()
+        } catch {
+          if (entry.lastSeen === undefined) return // silent node: do not spend more time on it
+        }
+      }
       try {
-        for (const f of await svc.findNode(n, t, { signal })) learn(f)
+        records.set(toHex(n.id), (await svc.requestEnr(n, { signal })).encodeText())
         answered()
       } catch {
-        if (entry.lastSeen === undefined) return // silent node: do not spend more time on it
+        // no record: the node is still listed
       }
-    }
-    try {
-      entry.enr = (await svc.requestEnr(n, { signal })).encodeText()
-      answered()
-    } catch {
-      // no record: the node is still listed
-    }
-  }
-  const workers = new Set<Promise<void>>()
-  while (!signal.aborted && (queue.length > 0 || workers.size > 0)) {
-    const n = workers.size < CRAWL_CONCURRENCY ? queue.shift() : undefined
-    if (n) {
-      asked++
-      const w: Promise<void> = visit(n).finally(() => workers.delete(w))
-      workers.add(w)
-      continue
-    }
-    await Promise.race(workers)
-  }
-  await Promise.allSettled(workers) // each ends at the signal or its own reply timeouts
-  const nodes = new Map<string, CrawlNode>(prev)
-  let answered = 0
-  for (const [id, s] of seen) {
-    if (s.lastSeen === undefined) continue
-    answered++
-    const old = prev.get(id)
-    nodes.set(id, {
+    },
+    toCrawlNode: (id, entry, old) => ({
       id,
-      enr: s.enr ?? old?.enr ?? null,
-      enode: discv4.nodeToEnode(s.node),
-      firstSeen: s.firstSeen,
-      lastSeen: s.lastSeen,
-    })
+      enr: records.get(id) ?? old?.enr ?? null,
+      enode: discv4.nodeToEnode(entry.node),
+      firstSeen: entry.firstSeen,
+      lastSeen: entry.lastSeen as string,
+    }),
   }
-  return { nodes: [...nodes.values()], answered, asked }
 }
 
 function randomKey(): Uint8Array {
@@ -372,5 +332,5 @@ export default group('discv4', 'Node Discovery v4: ping, requestenr, resolve, cr
   ping,
   requestenr,
   resolve,
-  crawl,
+  crawlCommand,
 ])

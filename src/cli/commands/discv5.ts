@@ -12,16 +12,13 @@ import {
   UdpTransport,
 } from '../../index.js'
 import { CliError, type Command, group, parseFlags, portFlag, printJson } from '../args.js'
-import { type CrawlNode, previousCrawl, saveCrawl } from '../crawlfile.js'
+import { CRAWL_CONCURRENCY, type CrawlProtocol, crawl } from '../crawl.js'
+import { previousCrawl, saveCrawl } from '../crawlfile.js'
 import { parseDuration } from '../duration.js'
 import { keyFromFlags } from '../keys.js'
 import { untilSignal } from '../signals.js'
 import { enrToJson } from './enr.js'
 
-/** Nodes a crawl asks at once. Ours: hides the 500 ms request timeouts, gentle on any one network. */
-export const CRAWL_CONCURRENCY = 16
-/** Most nodes one crawl keeps. Ours: bounds memory (≈ 1 KiB each with records). */
-export const MAX_CRAWL_NODES = 100_000
 /**
  * FINDNODE distance groups asked of each crawled node, from 256 down, 3 distances each (as
  * lookups ask). 8 groups reach distance 233: a node farther down shares 23 leading bits with the
@@ -214,79 +211,42 @@ const resolve: Command = {
   },
 }
 
-interface Seen {
-  enr: Enr
-  firstSeen: string
-  lastSeen?: string
-}
-
-/** The breadth-first walk behind `crawl`. */
-async function runCrawl(svc: Service, boots: Enr[], previous: CrawlNode[], signal: AbortSignal) {
-  const prev = new Map(previous.map((n) => [n.id, n]))
-  /** BOUNDED: MAX_CRAWL_NODES entries; further nodes are not recorded. */
-  const seen = new Map<string, Seen>()
-  /** BOUNDED: at most the entries of `seen`, each queued once. */
-  const queue: Enr[] = []
-  const learn = (e: Enr) => {
-    const id = e.nodeIdHex
-    const s = seen.get(id)
-    if (s) {
-      if (e.seq > s.enr.seq) s.enr = e
-      return
-    }
-    if (seen.size >= MAX_CRAWL_NODES || id === svc.enr.nodeIdHex) return
-    seen.set(id, { enr: e, firstSeen: prev.get(id)?.firstSeen ?? new Date().toISOString() })
-    queue.push(e)
-  }
-  for (const b of boots) learn(b)
-  let asked = 0
-  const visit = async (e: Enr) => {
-    const entry = seen.get(e.nodeIdHex) as Seen
-    for (let g = 0; g < CRAWL_DISTANCE_GROUPS && !signal.aborted; g++) {
-      const distances = [256 - 3 * g, 255 - 3 * g, 254 - 3 * g]
-      try {
-        const got = await svc.findNode(e, distances, { signal })
-        entry.lastSeen = new Date().toISOString()
-        for (const f of got) learn(f)
-      } catch {
-        return // silent node: do not spend more time on it
+/** The discv5 part of `crawl`: FINDNODE by distance groups from 256 down, then the node's newest record. */
+function discv5Crawl(svc: Service): CrawlProtocol<Enr> {
+  return {
+    id: (e) => e.nodeIdHex,
+    skip: (id) => id === svc.enr.nodeIdHex,
+    merge(entry, e) {
+      if (e.seq > entry.node.seq) entry.node = e
+    },
+    async visit(entry, learn, answered, signal) {
+      for (let g = 0; g < CRAWL_DISTANCE_GROUPS && !signal.aborted; g++) {
+        const distances = [256 - 3 * g, 255 - 3 * g, 254 - 3 * g]
+        try {
+          const got = await svc.findNode(entry.node, distances, { signal })
+          answered()
+          for (const f of got) learn(f)
+        } catch {
+          return // silent node: do not spend more time on it
+        }
       }
-    }
-    try {
-      learn(await svc.requestEnr(entry.enr, { signal }))
-    } catch {
-      // keep the record we have
-    }
-  }
-  const workers = new Set<Promise<void>>()
-  while (!signal.aborted && (queue.length > 0 || workers.size > 0)) {
-    const n = workers.size < CRAWL_CONCURRENCY ? queue.shift() : undefined
-    if (n) {
-      asked++
-      const w: Promise<void> = visit(n).finally(() => workers.delete(w))
-      workers.add(w)
-      continue
-    }
-    await Promise.race(workers)
-  }
-  await Promise.allSettled(workers) // each ends at the signal or its own request timeouts
-  const nodes = new Map<string, CrawlNode>(prev)
-  let answered = 0
-  for (const [id, s] of seen) {
-    if (s.lastSeen === undefined) continue
-    answered++
-    nodes.set(id, {
+      try {
+        learn(await svc.requestEnr(entry.node, { signal }))
+      } catch {
+        // keep the record we have
+      }
+    },
+    toCrawlNode: (id, entry) => ({
       id,
-      enr: s.enr.encodeText(),
-      enode: enrToEnode(s.enr),
-      firstSeen: s.firstSeen,
-      lastSeen: s.lastSeen,
-    })
+      enr: entry.node.encodeText(),
+      enode: enrToEnode(entry.node),
+      firstSeen: entry.firstSeen,
+      lastSeen: entry.lastSeen as string,
+    }),
   }
-  return { nodes: [...nodes.values()], answered, asked }
 }
 
-const crawl: Command = {
+const crawlCommand: Command = {
   name: 'crawl',
   summary: 'walk the DHT breadth-first and write every node that answered to a file',
   usage: [
@@ -312,7 +272,7 @@ const crawl: Command = {
     const timeoutMs = parseDuration(values.timeout ?? '30s')
     const previous = previousCrawl(out)
     return withService(values, boots, timeoutMs, async (svc, signal) =>
-      saveCrawl(out, await runCrawl(svc, boots, previous, signal)),
+      saveCrawl(out, await crawl(discv5Crawl(svc), boots, previous, signal)),
     )
   },
 }
@@ -386,7 +346,7 @@ const listen: Command = {
   },
 }
 
-const subs = [ping, resolve, crawl, listen]
+const subs = [ping, resolve, crawlCommand, listen]
 const grouped = group('discv5', 'Node Discovery v5: ping, resolve, crawl, listen', subs)
 
 /** The `discv5` command; its `--help` holds every sub-command's full help. */
