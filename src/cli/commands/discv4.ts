@@ -11,13 +11,13 @@ import {
   parseEnode,
   parseIp,
   toHex,
-  UdpTransport,
 } from '../../index.js'
 import { CliError, type Command, group, parseFlags, printJson } from '../args.js'
 import { CRAWL_CONCURRENCY, type CrawlProtocol, crawl } from '../crawl.js'
 import { previousCrawl, saveCrawl } from '../crawlfile.js'
 import { parseDuration } from '../duration.js'
 import { keyFromFlags } from '../keys.js'
+import { bindUdp, retrying, serveOn } from '../udp-service.js'
 import { enrToJson } from './enr.js'
 
 /** FINDNODE targets asked of each crawled node: its own key (its neighbours) and two random ones. */
@@ -105,13 +105,7 @@ async function withService<T>(
   const key = keyFromFlags(values) ?? generatePrivateKey()
   const bind = parseBind(values.bind, targets)
   const signal = AbortSignal.timeout(timeoutMs)
-  let transport: UdpTransport
-  try {
-    transport = await UdpTransport.bind(bind.ip, bind.port, signal)
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).name
-    throw new CliError(`cannot bind UDP ${bind.ip}:${bind.port}: ${code}`, 1)
-  }
+  const transport = await bindUdp(bind.ip, bind.port, signal)
   const port = transport.address.port
   const ip = isUnspecified(bind.ip) ? undefined : bind.ip
   const v6 = ip?.includes(':') === true
@@ -123,30 +117,10 @@ async function withService<T>(
     record: () => record?.encode(),
     enrSeq: () => record?.seq,
   })
-  transport.onDatagram((data, from) => {
-    svc.handle(data, from)
-  })
-  try {
-    return await fn(svc, signal)
-  } finally {
-    await svc.close()
-    await transport.close()
-  }
+  return serveOn(transport, svc, (s) => fn(s, signal))
 }
 
-/** Repeat `fn` while it times out (a lost datagram), until `signal` ends the attempts. */
-async function retrying<T>(signal: AbortSignal, what: string, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      return await fn()
-    } catch (e) {
-      if (signal.aborted) throw new CliError(`${what}: no answer in time`, 1)
-      if (!(e instanceof Discv4Error) || e.code !== 'TIMEOUT') {
-        throw new CliError(`${what}: ${e instanceof Error ? e.message : String(e)}`, 1)
-      }
-    }
-  }
-}
+const isTimeout = (e: unknown) => e instanceof Discv4Error && e.code === 'TIMEOUT'
 
 function oneTarget(argv: string[]) {
   const { values, positionals } = parseFlags(argv, commonFlags, true)
@@ -172,7 +146,7 @@ const ping: Command = {
     const { values, target, timeoutMs } = oneTarget(argv)
     return withService(values, [target], timeoutMs, async (svc, signal) => {
       let start = 0
-      const pong = await retrying(signal, `PING ${target.ip}:${target.udp}`, () => {
+      const pong = await retrying(signal, `PING ${target.ip}:${target.udp}`, isTimeout, () => {
         start = performance.now()
         return svc.ping(target, { signal })
       })
@@ -202,7 +176,7 @@ const requestenr: Command = {
   async run(argv) {
     const { values, target, timeoutMs } = oneTarget(argv)
     return withService(values, [target], timeoutMs, async (svc, signal) => {
-      const enr = await retrying(signal, `ENRREQUEST ${target.ip}:${target.udp}`, () =>
+      const enr = await retrying(signal, `ENRREQUEST ${target.ip}:${target.udp}`, isTimeout, () =>
         svc.requestEnr(target, { signal }),
       )
       printJson(enrToJson(enr))

@@ -9,7 +9,6 @@ import {
   isLoopback,
   parseIp,
   toHex,
-  UdpTransport,
 } from '../../index.js'
 import { CliError, type Command, group, parseFlags, portFlag, printJson } from '../args.js'
 import { CRAWL_CONCURRENCY, type CrawlProtocol, crawl } from '../crawl.js'
@@ -17,6 +16,7 @@ import { previousCrawl, saveCrawl } from '../crawlfile.js'
 import { parseDuration } from '../duration.js'
 import { keyFromFlags } from '../keys.js'
 import { untilSignal } from '../signals.js'
+import { bindUdp, retrying, serveOn } from '../udp-service.js'
 import { enrToJson } from './enr.js'
 
 /**
@@ -82,12 +82,7 @@ async function withService<T>(
   const v6 = targets.length > 0 && targets.every((t) => discv5.contactOf(t)?.addr.ip.includes(':'))
   const host = targets.length > 0 && targets.every(loopback) ? (v6 ? '::1' : '127.0.0.1') : v6 ? '::' : '0.0.0.0'
   const signal = AbortSignal.timeout(timeoutMs)
-  let udp: UdpTransport
-  try {
-    udp = await UdpTransport.bind(host, 0, signal)
-  } catch (e) {
-    throw new CliError(`cannot bind UDP ${host}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`, 1)
-  }
+  const udp = await bindUdp(host, 0, signal)
   const local =
     host === '0.0.0.0' || host === '::'
       ? {}
@@ -102,29 +97,10 @@ async function withService<T>(
     refresh: false,
     enrAutoUpdate: false,
   })
-  udp.onDatagram((d, from) => {
-    svc.handle(d, from)
-  })
-  try {
-    return await fn(svc, signal)
-  } finally {
-    await svc.close()
-    await udp.close()
-  }
+  return serveOn(udp, svc, (s) => fn(s, signal))
 }
 
-/** Repeat `fn` while it times out (lost datagrams), until `signal` ends the attempts. */
-async function retrying<T>(signal: AbortSignal, what: string, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      return await fn()
-    } catch (e) {
-      if (signal.aborted) throw new CliError(`${what}: no answer in time`, 1)
-      if (!(e instanceof discv5.Discv5Error) || e.code !== 'TIMEOUT')
-        throw new CliError(`${what}: ${e instanceof Error ? e.message : String(e)}`, 1)
-    }
-  }
-}
+const isTimeout = (e: unknown) => e instanceof discv5.Discv5Error && e.code === 'TIMEOUT'
 
 const where = (e: Enr) => {
   const a = discv5.contactOf(e)?.addr
@@ -149,7 +125,7 @@ const ping: Command = {
     const target = parseEnr(positionals[0] as string)
     const timeoutMs = parseDuration(values.timeout ?? DEFAULT_TIMEOUT)
     return withService(values, [target], timeoutMs, async (svc, signal) => {
-      const pong = await retrying(signal, `PING ${where(target)}`, () => svc.ping(target, { signal }))
+      const pong = await retrying(signal, `PING ${where(target)}`, isTimeout, () => svc.ping(target, { signal }))
       printJson({
         enrSeq: Number(pong.enrSeq) <= Number.MAX_SAFE_INTEGER ? Number(pong.enrSeq) : pong.enrSeq.toString(),
         ip: pong.ip,
@@ -191,12 +167,12 @@ const resolve: Command = {
       let found: Enr | undefined
       if (target instanceof Enr) {
         const t = target
-        found = await retrying(signal, `FINDNODE [0] ${where(t)}`, () => svc.requestEnr(t, { signal })).catch(
-          (e: unknown) => {
-            if (boots.length === 0) throw e
-            return undefined
-          },
-        )
+        found = await retrying(signal, `FINDNODE [0] ${where(t)}`, isTimeout, () =>
+          svc.requestEnr(t, { signal }),
+        ).catch((e: unknown) => {
+          if (boots.length === 0) throw e
+          return undefined
+        })
       }
       if (!found) {
         const id = target instanceof Uint8Array ? target : target.nodeId
@@ -308,15 +284,7 @@ const listen: Command = {
     if (!parseIp(host)) throw new CliError(`--host must be an IP address, got '${host}'`)
     const port = portFlag(values.port, 'port', 30303)
     const boots = values.bootnodes === undefined ? [] : parseEnrList(values.bootnodes)
-    let udp: UdpTransport
-    try {
-      udp = await UdpTransport.bind(host, port, AbortSignal.timeout(5_000))
-    } catch (e) {
-      throw new CliError(
-        `cannot bind UDP ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).name}`,
-        1,
-      )
-    }
+    const udp = await bindUdp(host, port, AbortSignal.timeout(5_000))
     const bound = udp.address
     const any = bound.ip === '0.0.0.0' || bound.ip === '::'
     const v6 = bound.ip.includes(':')
