@@ -5,9 +5,38 @@
  * @module
  */
 
-import { CodecError, toCodecError } from '../protocol/codec.js'
+import { type Codec, CodecError, toCodecError } from '../protocol/codec.js'
 import { listBounds, listHeader } from '../protocol/ids.js'
-import { decode, itemSize, type RlpItem } from '../rlp/index.js'
+import { asBigint, asFixed, asList, decode, itemSize, RlpError, type RlpItem } from '../rlp/index.js'
+
+/** A codec of an RLP message: `decodeFn` gets the validated item tree; any RLP error becomes a CodecError. */
+export function rlpCodec<T>(
+  encodeFn: (v: T) => Uint8Array,
+  decodeFn: (bytes: Uint8Array, item: RlpItem) => T,
+): Codec<T> {
+  return {
+    encode: encodeFn,
+    decode(bytes) {
+      try {
+        return decodeFn(bytes, decodeItem(bytes))
+      } catch (e) {
+        throw toCodecError(e)
+      }
+    },
+  }
+}
+
+/** The elements of a list that must have exactly `n` of them. */
+export function exactList(item: RlpItem | undefined, n: number, what: string): RlpItem[] {
+  const l = asList(item, what)
+  if (l.length !== n) throw new RlpError('BAD_VALUE', `${what} must have ${n} elements, got ${l.length}`)
+  return l
+}
+
+/** An unsigned integer of at most 64 bits. */
+export const u64 = (item: RlpItem | undefined, what: string): bigint => asBigint(item, what, 8)
+/** A 32-byte hash. */
+export const hash32 = (item: RlpItem | undefined, what = 'hash'): Uint8Array => asFixed(item, 32, what)
 
 /**
  * Views of the encodings of the elements of the list spanning `bytes`. Call only on bytes already

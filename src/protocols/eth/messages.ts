@@ -5,9 +5,19 @@
  * stay opaque RLP: validated as canonical RLP of the right outline, otherwise untouched.
  * @module
  */
-import { type Codec, CodecError, toCodecError } from '../../protocol/codec.js'
-import { asBigint, asBytes, asFixed, asInt, asList, encode, RlpError, type RlpItem } from '../../rlp/index.js'
-import { consensusFromWire, decodeItem, expectListEncoding, rawList, splitList, wireFromConsensus } from '../raw.js'
+import { type Codec, CodecError } from '../../protocol/codec.js'
+import { asBigint, asBytes, asInt, asList, encode, type RlpItem } from '../../rlp/index.js'
+import {
+  consensusFromWire,
+  exactList,
+  expectListEncoding,
+  hash32,
+  rawList,
+  rlpCodec,
+  splitList,
+  u64,
+  wireFromConsensus,
+} from '../raw.js'
 import { type ForkId, forkIdFromRlp, forkIdToRlp } from './forkid.js'
 
 /** A 32-byte hash. */
@@ -70,79 +80,57 @@ export interface NewBlock {
   td: bigint
 }
 
-function codec<T>(encodeFn: (v: T) => Uint8Array, decodeFn: (bytes: Uint8Array, item: RlpItem) => T): Codec<T> {
-  return {
-    encode: encodeFn,
-    decode(bytes) {
-      try {
-        return decodeFn(bytes, decodeItem(bytes))
-      } catch (e) {
-        throw toCodecError(e)
-      }
-    },
-  }
-}
-
-function exact(item: RlpItem | undefined, n: number, what: string): RlpItem[] {
-  const l = asList(item, what)
-  if (l.length !== n) throw new RlpError('BAD_VALUE', `${what} must have ${n} elements, got ${l.length}`)
-  return l
-}
-
-const u64 = (item: RlpItem | undefined, what: string) => asBigint(item, what, 8)
-const hash = (item: RlpItem | undefined, what = 'hash') => asFixed(item, 32, what)
-
 /** A list of 32-byte hashes (GetBlockBodies, GetPooledTransactions, GetReceipts). */
-export const hashListCodec: Codec<Hash[]> = codec(
+export const hashListCodec: Codec<Hash[]> = rlpCodec(
   (v) => encode(v),
-  (_, item) => asList(item, 'hashes').map((h) => hash(h)),
+  (_, item) => asList(item, 'hashes').map((h) => hash32(h)),
 )
 
 /** Status for eth/68. */
-export const status68Codec: Codec<Status68> = codec(
+export const status68Codec: Codec<Status68> = rlpCodec(
   (s) => encode([s.version, s.networkId, s.td, s.head, s.genesis, forkIdToRlp(s.forkId)]),
   (_, item) => {
-    const [v, n, td, head, genesis, fid] = exact(item, 6, 'status')
+    const [v, n, td, head, genesis, fid] = exactList(item, 6, 'status')
     return {
       version: asInt(v, 'version', 4),
       networkId: u64(n, 'network id'),
       td: asBigint(td, 'total difficulty', 32),
-      head: hash(head, 'head hash'),
-      genesis: hash(genesis, 'genesis hash'),
+      head: hash32(head, 'head hash'),
+      genesis: hash32(genesis, 'genesis hash'),
       forkId: forkIdFromRlp(fid),
     }
   },
 )
 
 /** Status for eth/69. */
-export const status69Codec: Codec<Status69> = codec(
+export const status69Codec: Codec<Status69> = rlpCodec(
   (s) => encode([s.version, s.networkId, s.genesis, forkIdToRlp(s.forkId), s.earliest, s.latest, s.latestHash]),
   (_, item) => {
-    const [v, n, genesis, fid, earliest, latest, latestHash] = exact(item, 7, 'status')
+    const [v, n, genesis, fid, earliest, latest, latestHash] = exactList(item, 7, 'status')
     return {
       version: asInt(v, 'version', 4),
       networkId: u64(n, 'network id'),
-      genesis: hash(genesis, 'genesis hash'),
+      genesis: hash32(genesis, 'genesis hash'),
       forkId: forkIdFromRlp(fid),
       earliest: u64(earliest, 'earliest block'),
       latest: u64(latest, 'latest block'),
-      latestHash: hash(latestHash, 'latest hash'),
+      latestHash: hash32(latestHash, 'latest hash'),
     }
   },
 )
 
 /** NewBlockHashes: `[[hash, number], ...]`. */
-export const newBlockHashesCodec: Codec<{ hash: Hash; number: bigint }[]> = codec(
+export const newBlockHashesCodec: Codec<{ hash: Hash; number: bigint }[]> = rlpCodec(
   (v) => encode(v.map((e) => [e.hash, e.number])),
   (_, item) =>
     asList(item, 'announcements').map((e) => {
-      const [h, n] = exact(e, 2, 'announcement')
-      return { hash: hash(h), number: u64(n, 'block number') }
+      const [h, n] = exactList(e, 2, 'announcement')
+      return { hash: hash32(h), number: u64(n, 'block number') }
     }),
 )
 
 /** A list of transactions, each as its consensus encoding (Transactions, PooledTransactions). */
-export const transactionsCodec: Codec<Uint8Array[]> = codec(
+export const transactionsCodec: Codec<Uint8Array[]> = rlpCodec(
   (txs) => rawList(txs.map((t) => wireFromConsensus(t, 'transaction'))),
   (bytes, item) => {
     const items = asList(item, 'transactions')
@@ -151,10 +139,10 @@ export const transactionsCodec: Codec<Uint8Array[]> = codec(
 )
 
 /** GetBlockHeaders query `[origin, limit, skip, reverse]`; origin is a number or a 32-byte hash. */
-export const headersQueryCodec: Codec<HeadersQuery> = codec(
+export const headersQueryCodec: Codec<HeadersQuery> = rlpCodec(
   (q) => encode([q.origin, q.limit, q.skip, q.reverse ? 1 : 0]),
   (_, item) => {
-    const [o, limit, skip, rev] = exact(item, 4, 'header query')
+    const [o, limit, skip, rev] = exactList(item, 4, 'header query')
     const ob = asBytes(o, 'origin')
     const reverse = asInt(rev, 'reverse', 1)
     if (reverse > 1) throw new CodecError('BAD_VALUE', 'reverse must be 0 or 1')
@@ -169,7 +157,7 @@ export const headersQueryCodec: Codec<HeadersQuery> = codec(
 
 /** A list of opaque RLP lists (BlockHeaders: headers; BlockBodies: bodies). */
 export function rawListsCodec(what: string): Codec<Uint8Array[]> {
-  return codec(
+  return rlpCodec(
     (parts) => rawList(parts.map((p) => expectListEncoding(p, what))),
     (bytes, item) => {
       asList(item, `${what} list`)
@@ -179,27 +167,27 @@ export function rawListsCodec(what: string): Codec<Uint8Array[]> {
 }
 
 /** NewBlock (eth/68): `[block, td]`. */
-export const newBlockCodec: Codec<NewBlock> = codec(
+export const newBlockCodec: Codec<NewBlock> = rlpCodec(
   (b) => rawList([expectListEncoding(b.block, 'block'), encode(b.td)]),
   (bytes, item) => {
-    const [, td] = exact(item, 2, 'new block')
+    const [, td] = exactList(item, 2, 'new block')
     const [block] = splitList(bytes)
     return { block: expectListEncoding(block as Uint8Array, 'block'), td: asBigint(td, 'total difficulty', 32) }
   },
 )
 
 /** NewPooledTransactionHashes (eth/68, eth/69): `[types, [sizes...], [hashes...]]`. */
-export const txAnnouncementCodec: Codec<TxAnnouncement> = codec(
+export const txAnnouncementCodec: Codec<TxAnnouncement> = rlpCodec(
   (a) => {
     if (a.types.length !== a.sizes.length || a.sizes.length !== a.hashes.length)
       throw new RangeError('announcement: types, sizes and hashes must be equally many')
     return encode([a.types, a.sizes, a.hashes])
   },
   (_, item) => {
-    const [t, s, h] = exact(item, 3, 'announcement')
+    const [t, s, h] = exactList(item, 3, 'announcement')
     const types = asBytes(t, 'types')
     const sizes = asList(s, 'sizes').map((x) => asInt(x, 'size', 4))
-    const hashes = asList(h, 'hashes').map((x) => hash(x))
+    const hashes = asList(h, 'hashes').map((x) => hash32(x))
     if (types.length !== sizes.length || sizes.length !== hashes.length)
       throw new CodecError('BAD_VALUE', `announcement counts differ: ${types.length}/${sizes.length}/${hashes.length}`)
     return { types, sizes, hashes }
@@ -207,7 +195,7 @@ export const txAnnouncementCodec: Codec<TxAnnouncement> = codec(
 )
 
 /** Receipts (eth/68): per block, the receipts' consensus encodings (legacy list or typed bytes). */
-export const receipts68Codec: Codec<Uint8Array[][]> = codec(
+export const receipts68Codec: Codec<Uint8Array[][]> = rlpCodec(
   (blocks) => rawList(blocks.map((rs) => rawList(rs.map((r) => wireFromConsensus(r, 'receipt'))))),
   (bytes, item) => {
     const blocks = asList(item, 'receipts')
@@ -224,14 +212,14 @@ function receipt69ToWire(r: Receipt69): Uint8Array {
 }
 
 /** Receipts (eth/69): per block, `[tx-type, post-state-or-status, cumulative-gas, logs]` each. */
-export const receipts69Codec: Codec<Receipt69[][]> = codec(
+export const receipts69Codec: Codec<Receipt69[][]> = rlpCodec(
   (blocks) => rawList(blocks.map((rs) => rawList(rs.map(receipt69ToWire)))),
   (bytes, item) => {
     const blocks = asList(item, 'receipts')
     return splitList(bytes).map((rawBlock, i) => {
       const rs = asList(blocks[i], 'block receipts')
       return splitList(rawBlock).map((raw, j) => {
-        const [t, st, gas, logs] = exact(rs[j], 4, 'receipt')
+        const [t, st, gas, logs] = exactList(rs[j], 4, 'receipt')
         asList(logs, 'logs')
         return {
           txType: asInt(t, 'tx type', 1),
@@ -245,11 +233,11 @@ export const receipts69Codec: Codec<Receipt69[][]> = codec(
 )
 
 /** BlockRangeUpdate (eth/69): `[earliest, latest, latestHash]`; earliest > latest is refused. */
-export const blockRangeCodec: Codec<BlockRange> = codec(
+export const blockRangeCodec: Codec<BlockRange> = rlpCodec(
   (r) => encode([r.earliest, r.latest, r.latestHash]),
   (_, item) => {
-    const [e, l, h] = exact(item, 3, 'block range')
-    const range = { earliest: u64(e, 'earliest'), latest: u64(l, 'latest'), latestHash: hash(h, 'latest hash') }
+    const [e, l, h] = exactList(item, 3, 'block range')
+    const range = { earliest: u64(e, 'earliest'), latest: u64(l, 'latest'), latestHash: hash32(h, 'latest hash') }
     if (range.earliest > range.latest) throw new CodecError('BAD_VALUE', 'block range: earliest > latest')
     return range
   },

@@ -5,9 +5,9 @@
  * the list of the remaining fields. Account bodies and proofs stay opaque.
  * @module
  */
-import { type Codec, toCodecError } from '../../protocol/codec.js'
-import { asBigint, asBytes, asFixed, asList, encode, RlpError, type RlpItem } from '../../rlp/index.js'
-import { decodeItem, rawList, splitList } from '../raw.js'
+import type { Codec } from '../../protocol/codec.js'
+import { asBytes, asList, encode, RlpError, type RlpItem } from '../../rlp/index.js'
+import { exactList, hash32, rawList, rlpCodec, splitList, u64 } from '../raw.js'
 
 /** A 32-byte hash. */
 export type Hash = Uint8Array
@@ -56,27 +56,6 @@ export interface TrieNodesQuery {
   bytes: bigint
 }
 
-function codec<T>(encodeFn: (v: T) => Uint8Array, decodeFn: (bytes: Uint8Array, item: RlpItem) => T): Codec<T> {
-  return {
-    encode: encodeFn,
-    decode(bytes) {
-      try {
-        return decodeFn(bytes, decodeItem(bytes))
-      } catch (e) {
-        throw toCodecError(e)
-      }
-    },
-  }
-}
-
-function exact(item: RlpItem | undefined, n: number, what: string): RlpItem[] {
-  const l = asList(item, what)
-  if (l.length !== n) throw new RlpError('BAD_VALUE', `${what} must have ${n} elements, got ${l.length}`)
-  return l
-}
-
-const hash = (item: RlpItem | undefined, what = 'hash') => asFixed(item, 32, what)
-const u64 = (item: RlpItem | undefined, what: string) => asBigint(item, what, 8)
 const bytesList = (item: RlpItem | undefined, what: string) => asList(item, what).map((b) => asBytes(b, what))
 
 function shortHash(item: RlpItem | undefined, what: string): Uint8Array {
@@ -86,24 +65,24 @@ function shortHash(item: RlpItem | undefined, what: string): Uint8Array {
 }
 
 /** GetAccountRange. */
-export const accountRangeQueryCodec: Codec<AccountRangeQuery> = codec(
+export const accountRangeQueryCodec: Codec<AccountRangeQuery> = rlpCodec(
   (q) => encode([q.root, q.origin, q.limit, q.bytes]),
   (_, item) => {
-    const [r, o, l, b] = exact(item, 4, 'account range query')
-    return { root: hash(r, 'root'), origin: hash(o, 'origin'), limit: hash(l, 'limit'), bytes: u64(b, 'bytes') }
+    const [r, o, l, b] = exactList(item, 4, 'account range query')
+    return { root: hash32(r, 'root'), origin: hash32(o, 'origin'), limit: hash32(l, 'limit'), bytes: u64(b, 'bytes') }
   },
 )
 
 /** AccountRange. */
-export const accountRangeCodec: Codec<AccountRange> = codec(
+export const accountRangeCodec: Codec<AccountRange> = rlpCodec(
   (v) => rawList([rawList(v.accounts.map((a) => rawList([encode(a.hash), a.body]))), encode(v.proof)]),
   (bytes, item) => {
-    const [accounts, proof] = exact(item, 2, 'account range')
+    const [accounts, proof] = exactList(item, 2, 'account range')
     const rawAccounts = splitList(splitList(bytes)[0] as Uint8Array)
     return {
       accounts: asList(accounts, 'accounts').map((a, i) => {
-        const [h] = exact(a, 2, 'account')
-        return { hash: hash(h, 'account hash'), body: splitList(rawAccounts[i] as Uint8Array)[1] as Uint8Array }
+        const [h] = exactList(a, 2, 'account')
+        return { hash: hash32(h, 'account hash'), body: splitList(rawAccounts[i] as Uint8Array)[1] as Uint8Array }
       }),
       proof: bytesList(proof, 'proof node'),
     }
@@ -111,13 +90,13 @@ export const accountRangeCodec: Codec<AccountRange> = codec(
 )
 
 /** GetStorageRanges. */
-export const storageRangesQueryCodec: Codec<StorageRangesQuery> = codec(
+export const storageRangesQueryCodec: Codec<StorageRangesQuery> = rlpCodec(
   (q) => encode([q.root, q.accounts, q.origin, q.limit, q.bytes]),
   (_, item) => {
-    const [r, accs, o, l, b] = exact(item, 5, 'storage ranges query')
+    const [r, accs, o, l, b] = exactList(item, 5, 'storage ranges query')
     return {
-      root: hash(r, 'root'),
-      accounts: asList(accs, 'account hashes').map((a) => hash(a, 'account hash')),
+      root: hash32(r, 'root'),
+      accounts: asList(accs, 'account hashes').map((a) => hash32(a, 'account hash')),
       origin: shortHash(o, 'origin'),
       limit: shortHash(l, 'limit'),
       bytes: u64(b, 'bytes'),
@@ -126,15 +105,15 @@ export const storageRangesQueryCodec: Codec<StorageRangesQuery> = codec(
 )
 
 /** StorageRanges. */
-export const storageRangesCodec: Codec<StorageRanges> = codec(
+export const storageRangesCodec: Codec<StorageRanges> = rlpCodec(
   (v) => encode([v.slots.map((slots) => slots.map((s) => [s.hash, s.data])), v.proof]),
   (_, item) => {
-    const [slots, proof] = exact(item, 2, 'storage ranges')
+    const [slots, proof] = exactList(item, 2, 'storage ranges')
     return {
       slots: asList(slots, 'slot lists').map((list) =>
         asList(list, 'slots').map((s) => {
-          const [h, d] = exact(s, 2, 'slot')
-          return { hash: hash(h, 'slot hash'), data: asBytes(d, 'slot data') }
+          const [h, d] = exactList(s, 2, 'slot')
+          return { hash: hash32(h, 'slot hash'), data: asBytes(d, 'slot data') }
         }),
       ),
       proof: bytesList(proof, 'proof node'),
@@ -143,29 +122,29 @@ export const storageRangesCodec: Codec<StorageRanges> = codec(
 )
 
 /** GetByteCodes. */
-export const byteCodesQueryCodec: Codec<ByteCodesQuery> = codec(
+export const byteCodesQueryCodec: Codec<ByteCodesQuery> = rlpCodec(
   (q) => encode([q.hashes, q.bytes]),
   (_, item) => {
-    const [hs, b] = exact(item, 2, 'bytecodes query')
-    return { hashes: asList(hs, 'code hashes').map((h) => hash(h, 'code hash')), bytes: u64(b, 'bytes') }
+    const [hs, b] = exactList(item, 2, 'bytecodes query')
+    return { hashes: asList(hs, 'code hashes').map((h) => hash32(h, 'code hash')), bytes: u64(b, 'bytes') }
   },
 )
 
 /** A single list of byte strings as the whole payload: ByteCodes `[[code...]]`, TrieNodes `[[node...]]`. */
 export function blobsCodec(what: string): Codec<Uint8Array[]> {
-  return codec(
+  return rlpCodec(
     (v) => encode([v]),
-    (_, item) => bytesList(exact(item, 1, `${what} response`)[0], what),
+    (_, item) => bytesList(exactList(item, 1, `${what} response`)[0], what),
   )
 }
 
 /** GetTrieNodes. */
-export const trieNodesQueryCodec: Codec<TrieNodesQuery> = codec(
+export const trieNodesQueryCodec: Codec<TrieNodesQuery> = rlpCodec(
   (q) => encode([q.root, q.paths, q.bytes]),
   (_, item) => {
-    const [r, paths, b] = exact(item, 3, 'trie nodes query')
+    const [r, paths, b] = exactList(item, 3, 'trie nodes query')
     return {
-      root: hash(r, 'root'),
+      root: hash32(r, 'root'),
       paths: asList(paths, 'path sets').map((set) => bytesList(set, 'path')),
       bytes: u64(b, 'bytes'),
     }
