@@ -10,7 +10,7 @@
  * @module
  */
 
-import { encode, itemSize } from '../rlp/index.js'
+import { encode, encodeListOf, itemSize } from '../rlp/index.js'
 import { bytesToBigint } from '../util/bytes.js'
 import { CodecError, toCodecError } from './codec.js'
 
@@ -69,24 +69,10 @@ function encodeId(id: bigint): Uint8Array {
   return encode(id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id)
 }
 
-function wrapList(...parts: Uint8Array[]): Uint8Array {
-  let len = 0
-  for (const p of parts) len += p.length
-  const head = listHeader(len)
-  const out = new Uint8Array(head.length + len)
-  out.set(head, 0)
-  let pos = head.length
-  for (const p of parts) {
-    out.set(p, pos)
-    pos += p.length
-  }
-  return out
-}
-
 /** eth/66+ framing: `[request-id: P, payload]` where the payload is exactly one RLP item. */
 export const envelopeIds: RequestIdScheme = {
   name: 'envelope',
-  wrap: (id, payload) => wrapList(encodeId(id), payload),
+  wrap: (id, payload) => encodeListOf([encodeId(id), payload]),
   unwrap(bytes) {
     const { start, end } = listBounds(bytes)
     const { id, next } = readId(bytes, start, end)
@@ -108,11 +94,11 @@ export const flatIds: RequestIdScheme = {
   name: 'flat',
   wrap(id, payload) {
     const { start, end } = listBounds(payload)
-    return wrapList(encodeId(id), payload.subarray(start, end))
+    return encodeListOf([encodeId(id), payload.subarray(start, end)])
   },
   unwrap(bytes) {
     const { start, end } = listBounds(bytes)
     const { id, next } = readId(bytes, start, end)
-    return { id, payload: wrapList(bytes.subarray(next, end)) }
+    return { id, payload: encodeListOf([bytes.subarray(next, end)]) }
   },
 }

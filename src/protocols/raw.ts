@@ -6,8 +6,18 @@
  */
 
 import { type Codec, CodecError, toCodecError } from '../protocol/codec.js'
-import { listBounds, listHeader } from '../protocol/ids.js'
-import { asBigint, asFixed, asList, decode, itemSize, RlpError, type RlpItem } from '../rlp/index.js'
+import { listBounds } from '../protocol/ids.js'
+import {
+  asBigint,
+  asFixed,
+  asList,
+  decode,
+  encode,
+  encodeListOf,
+  itemSize,
+  RlpError,
+  type RlpItem,
+} from '../rlp/index.js'
 
 /** A codec of an RLP message: `decodeFn` gets the validated item tree; any RLP error becomes a CodecError. */
 export function rlpCodec<T>(
@@ -63,19 +73,7 @@ export function decodeItem(bytes: Uint8Array): RlpItem {
 }
 
 /** Concatenate already-encoded items into one RLP list. */
-export function rawList(parts: readonly Uint8Array[]): Uint8Array {
-  let len = 0
-  for (const p of parts) len += p.length
-  const head = listHeader(len)
-  const out = new Uint8Array(head.length + len)
-  out.set(head, 0)
-  let pos = head.length
-  for (const p of parts) {
-    out.set(p, pos)
-    pos += p.length
-  }
-  return out
-}
+export const rawList = encodeListOf
 
 /** An opaque element that must be an RLP list (block header, block body, legacy transaction). */
 export function expectListEncoding(raw: Uint8Array, what: string): Uint8Array {
@@ -100,16 +98,6 @@ export function wireFromConsensus(enc: Uint8Array, what: string): Uint8Array {
   if (first === undefined) throw new RangeError(`${what}: empty encoding`)
   if (first >= 0xc0) return enc
   if (first >= 0x80) throw new RangeError(`${what}: neither an RLP list nor a typed encoding`)
-  const head = enc.length === 1 ? new Uint8Array(0) : itemHeader(enc.length)
-  const out = new Uint8Array(head.length + enc.length)
-  out.set(head, 0)
-  out.set(enc, head.length)
-  return out
-}
-
-function itemHeader(len: number): Uint8Array {
-  if (len < 56) return Uint8Array.of(0x80 + len)
-  const h = listHeader(len)
-  h[0] = (h[0] as number) - 0x40
-  return h
+  // A typed encoding goes on the wire as an RLP byte string.
+  return encode(enc)
 }

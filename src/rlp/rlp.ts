@@ -112,6 +112,22 @@ export function encode(v: RlpInput): Uint8Array {
   return out
 }
 
+/**
+ * The list whose elements are the already-encoded items `parts`, without decoding them (opaque
+ * block bodies, headers, request envelopes). The parts are trusted to be valid RLP items.
+ */
+export function encodeListOf(parts: readonly Uint8Array[]): Uint8Array {
+  let payload = 0
+  for (const p of parts) payload += p.length
+  const out = new Uint8Array(headerSize(payload, false) + payload)
+  let pos = writeHeader(out, 0, payload, 0xc0)
+  for (const p of parts) {
+    out.set(p, pos)
+    pos += p.length
+  }
+  return out
+}
+
 // ---------- decoding ----------
 
 interface Header {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { decode, encode, RlpError, type RlpInput, type RlpItem } from '../../src/rlp/index.js'
+import { decode, encode, encodeListOf, RlpError, type RlpInput, type RlpItem } from '../../src/rlp/index.js'
 import { fromHex, toHex } from '../../src/util/bytes.js'
 import { loadVector } from '../helpers/vectors.js'
 
@@ -84,5 +84,16 @@ describe('RLP strictness', () => {
     assert.throws(() => encode(-1))
     assert.throws(() => encode(2 ** 60))
     assert.throws(() => encode(-1n))
+  })
+})
+
+describe('encodeListOf', () => {
+  test('equals encoding the list of decoded items, across the 55/56-byte and 255/256-byte header edges', () => {
+    for (const n of [0, 1, 54, 55, 56, 57, 254, 255, 256, 70_000]) {
+      const items: RlpInput[] = [new Uint8Array(n).fill(0xab), 7, [1, 'x']]
+      const parts = items.map((i) => encode(i))
+      assert.equal(toHex(encodeListOf(parts)), toHex(encode(items)), `payload with a ${n}-byte string`)
+    }
+    assert.equal(toHex(encodeListOf([])), 'c0')
   })
 })
