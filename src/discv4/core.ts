@@ -5,7 +5,8 @@
  *
  * - PING: always answered with PONG; we also PING back unless the sender already proved its
  *   endpoint to us (or a PING to it is in flight), so that it can bond.
- * - PONG: proves the endpoint only when it echoes the hash of a PING we sent to that node and IP.
+ * - PONG: proves the endpoint only when it echoes the hash of a PING we sent to that node and IP
+ *   (also shortly after that PING timed out: see LATE_PONG_GRACE_MS).
  * - FINDNODE, ENRREQUEST: answered only for a sender that proved this IP within 24 h.
  * - NEIGHBORS, ENRRESPONSE: accepted only as replies to our own requests; anything else is dropped,
  *   so unsolicited NEIGHBORS never reach the routing table.
@@ -21,6 +22,8 @@ export type DropReason =
   | 'unverified'
   /** A reply no request of ours is waiting for (or with the wrong reply token). */
   | 'unsolicited'
+  /** A PONG after its PING timed out (within the grace time): counted, and still proves the endpoint. */
+  | 'late-pong'
 
 /** What the service should do with an inbound packet. */
 export type Inbound<T> =
@@ -63,7 +66,13 @@ export class Discv4Core<T> {
       case 'neighbors':
       case 'enrresponse': {
         const m = this.replies.match(node, ip, p)
-        if (!m) return { kind: 'drop', reason: 'unsolicited' }
+        if (!m) {
+          if (p.kind === 'pong' && this.replies.matchLatePong(node, ip, p.replyToken, now)) {
+            this.proofs.pongReceived(node, ip, now)
+            return { kind: 'drop', reason: 'late-pong' }
+          }
+          return { kind: 'drop', reason: 'unsolicited' }
+        }
         if (p.kind === 'pong') this.proofs.pongReceived(node, ip, now)
         return { kind: 'reply', ...m }
       }

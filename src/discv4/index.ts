@@ -31,7 +31,9 @@ export {
 export { verifyRecord } from './record.js'
 export {
   type ExpectRefusal,
+  LATE_PONG_GRACE_MS,
   MAX_FINDNODE_RESULTS,
+  MAX_LATE_PONGS,
   MAX_PENDING_PER_KEY,
   MAX_PENDING_REPLIES,
   type Matched,

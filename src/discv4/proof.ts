@@ -7,7 +7,8 @@
  *   owns the endpoint. This alone licenses answering its FINDNODE and ENRREQUEST (the
  *   amplification defence); keying by IP means a request arriving from any other IP is refused.
  * - `pingReceived`: we answered the node's PING, so it holds a proof of us and will answer our
- *   queries. Both facts together make the pair bonded.
+ *   queries. Both facts together make the pair bonded. Unlike the first, this one is a belief
+ *   about the other side's state: an unanswered query withdraws it (`doubtUs`).
  * @module
  */
 import { Lru } from '../util/lru.js'
@@ -82,9 +83,32 @@ export class EndpointProofs {
     return this.fresh(this.entries.peek(`${node}@${ip}`)?.pongReceived, now)
   }
 
-  /** Has `node` at `ip` a recent proof of us (we answered its PING), so that it will answer our queries? */
+  /**
+   * Do we believe `node` at `ip` holds a recent proof of us, so that it will answer our queries?
+   * Yes once we answered its PING (or it answered a query of ours, see {@link answeredUs}) within
+   * the validity window, until {@link doubtUs}.
+   */
   knowsUs(node: string, ip: string, now: number): boolean {
     return this.fresh(this.entries.peek(`${node}@${ip}`)?.pingReceived, now)
+  }
+
+  /**
+   * `node` at `ip` answered our FINDNODE or ENRREQUEST, which it only does while it holds a proof
+   * of us: keep believing {@link knowsUs} (it may have been doubted after a lost packet).
+   */
+  answeredUs(node: string, ip: string, now: number): void {
+    this.entry(node, ip).pingReceived = now
+  }
+
+  /**
+   * `node` at `ip` left our FINDNODE or ENRREQUEST unanswered: it may have no proof of us after
+   * all (our PONG to its PING was lost or came after its reply deadline), so stop assuming it
+   * does; the next query first does a fresh PING exchange. go-ethereum re-pings after
+   * `maxFindnodeFailures` (5) failures; one is enough, a PING is cheaper than a lost lookup.
+   */
+  doubtUs(node: string, ip: string): void {
+    const e = this.entries.peek(`${node}@${ip}`)
+    if (e) e.pingReceived = Number.NEGATIVE_INFINITY
   }
 
   /** Bonded: each side answered the other's PING within the validity window, at this IP. */

@@ -7,6 +7,7 @@
  */
 import { equalBytes } from '../util/bytes.js'
 import { Deadlines } from '../util/deadlines.js'
+import { Lru } from '../util/lru.js'
 import type { NeighborNode, Packet } from './wire/packets.js'
 
 /** How long we wait for a reply, in milliseconds. go-ethereum v4_udp.go `respTimeout = 500 * time.Millisecond`. */
@@ -20,6 +21,17 @@ export const MAX_PENDING_REPLIES = 2048
 
 /** Most requests awaiting the same kind of reply from the same node and IP. Ours. */
 export const MAX_PENDING_PER_KEY = 4
+
+/**
+ * How long after its deadline a PONG still proves the endpoint, ms. Ours: go-ethereum drops late
+ * replies; but the reply token is the hash of our signed PING, so a late PONG is as good a proof
+ * as a timely one, and on a busy node (replies waiting in the socket buffer) dropping it means
+ * the other side's queries are refused until a fresh PING exchange.
+ */
+export const LATE_PONG_GRACE_MS = 5_000
+
+/** Most timed-out PINGs remembered for {@link LATE_PONG_GRACE_MS}. Ours. */
+export const MAX_LATE_PONGS = 512
 
 /** The packet kinds that answer a request. */
 export type ReplyKind = 'pong' | 'neighbors' | 'enrresponse'
@@ -59,6 +71,8 @@ export class ReplyMatcher<T> {
   private readonly byId = new Map<number, PendingReply<T>>()
   /** BOUNDED: same entries as byKey. */
   private readonly deadlines = new Deadlines<number>()
+  /** BOUNDED: {@link MAX_LATE_PONGS} timed-out PINGs, LRU eviction. */
+  private readonly late = new Lru<string, { token: Uint8Array; until: number }>(MAX_LATE_PONGS)
   private nextId = 1
 
   constructor(
@@ -134,7 +148,10 @@ export class ReplyMatcher<T> {
     return this.deadlines.next()
   }
 
-  /** Remove and return every request whose deadline is at or before `now`. */
+  /**
+   * Remove and return every request whose deadline is at or before `now`. Timed-out PINGs are
+   * remembered for {@link matchLatePong}.
+   */
   popExpired(now: number): PendingReply<T>[] {
     const out: PendingReply<T>[] = []
     for (const id of this.deadlines.popExpired(now)) {
@@ -142,14 +159,29 @@ export class ReplyMatcher<T> {
       if (p) {
         this.remove(p)
         out.push(p)
+        if (p.kind === 'pong' && p.token)
+          this.late.set(`${p.node}|${p.ip}`, { token: p.token, until: now + LATE_PONG_GRACE_MS })
       }
     }
     return out
   }
 
+  /**
+   * Does an unmatched PONG from `node` at `ip` echo a PING of ours that timed out less than
+   * {@link LATE_PONG_GRACE_MS} ago? Then it still proves the endpoint (the request stays failed).
+   */
+  matchLatePong(node: string, ip: string, token: Uint8Array, now: number): boolean {
+    const key = `${node}|${ip}`
+    const l = this.late.peek(key)
+    if (!l || now > l.until || !equalBytes(l.token, token)) return false
+    this.late.delete(key)
+    return true
+  }
+
   /** Remove and return every pending request (on close). */
   clear(): PendingReply<T>[] {
     const all = [...this.byId.values()]
+    this.late.clear()
     this.byKey.clear()
     this.byId.clear()
     for (const p of all) this.deadlines.delete(p.id)

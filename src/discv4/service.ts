@@ -369,19 +369,46 @@ export class Discv4Service {
    * its PING within 24 h, PING it and give it one reply timeout to PING us back (as go-ethereum's
    * ensureBond does).
    */
-  private async ensureBond(node: Discv4Node, signal?: AbortSignal): Promise<void> {
-    const key = toHex(node.id)
+  private async ensureBond(node: Discv4Node, key: string, signal?: AbortSignal): Promise<void> {
     if (this.core.proofs.knowsUs(key, node.ip, this.clock.now())) return
     await this.ping(node, { signal })
     if (this.core.proofs.knowsUs(key, node.ip, this.clock.now())) return
     await this.pending.waitForPing(key, RESPONSE_TIMEOUT_MS)
   }
 
+  /**
+   * A FINDNODE or ENRREQUEST after {@link ensureBond}. When it goes unanswered although we believed
+   * the node held a proof of us, that belief was wrong as often as the packet was lost (our PONG
+   * to its PING lost or late, so it drops our queries as unverified until its proof of us exists):
+   * PING it again, wait for its PING, and ask once more.
+   */
+  private async bondedRequest<T>(
+    node: Discv4Node,
+    packet: () => Packet,
+    kind: ReplyKind,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const key = toHex(node.id)
+    const proofs = this.core.proofs
+    const assumed = proofs.knowsUs(key, node.ip, this.clock.now())
+    for (let attempt = 0; ; attempt++) {
+      await this.ensureBond(node, key, signal)
+      try {
+        const r = await this.request<T>(node, packet(), kind, signal)
+        proofs.answeredUs(key, node.ip, this.clock.now())
+        return r
+      } catch (e) {
+        if (!(e instanceof Discv4Error && e.code === 'TIMEOUT')) throw e
+        proofs.doubtUs(key, node.ip)
+        if (!assumed || attempt > 0) throw e
+      }
+    }
+  }
+
   /** FINDNODE `targetKey` (a 64-byte public key) at `node`; resolves with up to 16 nodes. */
-  async findNode(node: Discv4Node, targetKey: Uint8Array, options: RequestOptions = {}): Promise<Discv4Node[]> {
-    await this.ensureBond(node, options.signal)
-    const packet: Packet = { kind: 'findnode', target: targetKey, expiration: expirationFrom(this.unixTime()) }
-    return this.request<Discv4Node[]>(node, packet, 'neighbors', options.signal)
+  findNode(node: Discv4Node, targetKey: Uint8Array, options: RequestOptions = {}): Promise<Discv4Node[]> {
+    const packet = (): Packet => ({ kind: 'findnode', target: targetKey, expiration: expirationFrom(this.unixTime()) })
+    return this.bondedRequest<Discv4Node[]>(node, packet, 'neighbors', options.signal)
   }
 
   /**
@@ -389,9 +416,8 @@ export class Discv4Service {
    * table's replaces it there.
    */
   async requestEnr(node: Discv4Node, options: RequestOptions = {}): Promise<Enr> {
-    await this.ensureBond(node, options.signal)
-    const packet: Packet = { kind: 'enrrequest', expiration: expirationFrom(this.unixTime()) }
-    const enr = await this.request<Enr>(node, packet, 'enrresponse', options.signal)
+    const packet = (): Packet => ({ kind: 'enrrequest', expiration: expirationFrom(this.unixTime()) })
+    const enr = await this.bondedRequest<Enr>(node, packet, 'enrresponse', options.signal)
     const cur = this.table.get(node.id)
     if (cur && enr.seq > (cur.seq ?? 0n)) {
       this.table.update(withRecord(cur, enr), this.clock.now())

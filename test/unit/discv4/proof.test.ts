@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Discv4Core } from '../../../src/discv4/core.js'
 import { BOND_EXPIRATION_MS, EndpointProofs } from '../../../src/discv4/proof.js'
-import { MAX_FINDNODE_RESULTS, ReplyMatcher } from '../../../src/discv4/replies.js'
+import { LATE_PONG_GRACE_MS, MAX_FINDNODE_RESULTS, ReplyMatcher } from '../../../src/discv4/replies.js'
 import type { DecodedPacket } from '../../../src/discv4/wire/codec.js'
 import type { NeighborNode, Packet } from '../../../src/discv4/wire/packets.js'
 
@@ -54,6 +54,19 @@ describe('discv4 endpoint proofs', () => {
     assert.equal(p.bonded(A, IP, T0 + 5), true)
     assert.equal(p.bonded(A, OTHER_IP, T0 + 5), false)
     assert.equal(p.bonded(A, IP, T0 + BOND_EXPIRATION_MS), false) // the PONG side lapsed first
+  })
+
+  test('knowsUs is a belief: an unanswered query withdraws it, an answered one restores it', () => {
+    const p = new EndpointProofs()
+    p.pingReceived(A, IP, T0)
+    assert.equal(p.knowsUs(A, IP, T0), true)
+    p.doubtUs(A, IP)
+    assert.equal(p.knowsUs(A, IP, T0), false)
+    p.answeredUs(A, IP, T0 + 5)
+    assert.equal(p.knowsUs(A, IP, T0 + 5), true)
+    assert.equal(p.knowsUs(A, IP, T0 + 5 + BOND_EXPIRATION_MS), false)
+    p.doubtUs('bb', IP) // unknown pair: nothing to withdraw, nothing created
+    assert.equal(p.size, 1)
   })
 
   test('the table is bounded: the least recently used pair is forgotten', () => {
@@ -180,6 +193,29 @@ describe('discv4 inbound rules', () => {
     assert.equal(c.receive(findnode, A, IP, T0).kind, 'answer-findnode')
     assert.deepEqual(c.receive(findnode, A, OTHER_IP, T0), { kind: 'drop', reason: 'unverified' })
     assert.deepEqual(c.receive(enrrequest, A, OTHER_IP, T0), { kind: 'drop', reason: 'unverified' })
+  })
+
+  test('a PONG after its PING timed out proves the endpoint within the grace time, once, with the right token and IP only', () => {
+    const c = new Discv4Core<string>()
+    c.replies.expect(A, IP, 'pong', T0 + 500, tok(9), 'our-ping')
+    assert.equal(c.replies.popExpired(T0 + 500).length, 1)
+    // Wrong token, wrong IP: nothing.
+    assert.deepEqual(c.receive(decoded(pong(tok(8))), A, IP, T0 + 600), { kind: 'drop', reason: 'unsolicited' })
+    assert.deepEqual(c.receive(decoded(pong(tok(9))), A, OTHER_IP, T0 + 600), { kind: 'drop', reason: 'unsolicited' })
+    assert.equal(c.proofs.verified(A, IP, T0 + 600), false)
+    // The right one, late: counted as late, settles nothing, but A may now ask us.
+    assert.deepEqual(c.receive(decoded(pong(tok(9))), A, IP, T0 + 700), { kind: 'drop', reason: 'late-pong' })
+    assert.equal(c.proofs.verified(A, IP, T0 + 700), true)
+    assert.equal(c.receive(findnode, A, IP, T0 + 700).kind, 'answer-findnode')
+    // A replay of it is unsolicited.
+    assert.deepEqual(c.receive(decoded(pong(tok(9))), A, IP, T0 + 800), { kind: 'drop', reason: 'unsolicited' })
+    // Past the grace time: too late.
+    const d = new Discv4Core<string>()
+    d.replies.expect(A, IP, 'pong', T0 + 500, tok(9), 'our-ping')
+    d.replies.popExpired(T0 + 500)
+    const tooLate = T0 + 501 + LATE_PONG_GRACE_MS
+    assert.deepEqual(d.receive(decoded(pong(tok(9))), A, IP, tooLate), { kind: 'drop', reason: 'unsolicited' })
+    assert.equal(d.proofs.verified(A, IP, tooLate), false)
   })
 
   test('a PONG from another IP than the one we pinged proves nothing', () => {
