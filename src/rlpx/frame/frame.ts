@@ -6,7 +6,7 @@
  * (first Hello frames). No I/O: bytes in, frames out.
  * @module
  */
-import { type Cipher, createCipheriv, createDecipheriv, type Decipher, timingSafeEqual } from 'node:crypto'
+import { type Cipher, createCipheriv, createDecipheriv, type Decipher } from 'node:crypto'
 import { err, ok, type Result } from '../../util/result.js'
 import { MAC_SIZE, type MacHash, RunningMac } from './mac.js'
 
@@ -71,7 +71,8 @@ export class FrameWriter {
     const padded = paddedSize(size)
     const out = new Uint8Array(HEADER_SIZE + MAC_SIZE + padded + MAC_SIZE)
     // Plain header || body lie contiguous at [16, 32 + padded): one cipher call for both (the
-    // CTR keystream runs on from the header into the body), then each goes to its place.
+    // CTR keystream runs on from the header into the body). The ciphertext is copied back to the
+    // same place, which leaves the body where it belongs; the header moves to [0, 16).
     const plain = out.subarray(HEADER_SIZE, HEADER_SIZE + MAC_SIZE + padded)
     plain[0] = size >>> 16
     plain[1] = (size >>> 8) & 0xff
@@ -82,18 +83,23 @@ export class FrameWriter {
       plain.set(p, o)
       o += p.length
     }
-    const buf = this.aes.update(plain)
-    // A plain Uint8Array view: Buffer#subarray goes through the species constructor.
-    const ct = new Uint8Array(buf.buffer, buf.byteOffset, buf.length)
-    const headerCt = ct.subarray(0, HEADER_SIZE)
-    const bodyCt = ct.subarray(HEADER_SIZE)
-    out.set(headerCt, 0)
-    out.set(this.mac.header(headerCt), HEADER_SIZE)
-    out.set(bodyCt, HEADER_SIZE + MAC_SIZE)
-    out.set(this.mac.frame(bodyCt), HEADER_SIZE + MAC_SIZE + padded)
+    out.set(this.aes.update(plain), HEADER_SIZE)
+    out.copyWithin(0, HEADER_SIZE, HEADER_SIZE + MAC_SIZE)
+    out.set(this.mac.header(out), HEADER_SIZE)
+    const bodyEnd = HEADER_SIZE + MAC_SIZE + padded
+    out.set(this.mac.frame(out.subarray(HEADER_SIZE + MAC_SIZE, bodyEnd)), bodyEnd)
     return out
   }
 }
+
+/** Whether a[ao, ao + 16) equals b[bo, bo + 16), in time independent of where they differ. */
+function macEqual(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {
+  let d = 0
+  for (let i = 0; i < MAC_SIZE; i++) d |= (a[ao + i] as number) ^ (b[bo + i] as number)
+  return d === 0
+}
+
+const NEED_MORE: Result<undefined, never> = ok(undefined)
 
 /** Options of a {@link FrameReader}. */
 export interface FrameReaderOptions {
@@ -138,7 +144,10 @@ export class FrameReader {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0 || this.failed) return
-    this.chunks.push(chunk)
+    // A plain Uint8Array view: Buffer#subarray goes through the species constructor (slower).
+    this.chunks.push(
+      chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length),
+    )
     this.length += chunk.length
   }
 
@@ -146,10 +155,10 @@ export class FrameReader {
   next(): Result<Uint8Array | undefined, FrameError> {
     if (this.failed) return err(this.failed)
     if (this.bodySize < 0) {
-      if (this.length < HEADER_SIZE + MAC_SIZE) return ok(undefined)
+      if (this.length < HEADER_SIZE + MAC_SIZE) return NEED_MORE
       const h = this.take(HEADER_SIZE + MAC_SIZE)
-      const want = this.mac.header(h.subarray(0, HEADER_SIZE))
-      if (!timingSafeEqual(want, h.subarray(HEADER_SIZE))) return this.fail(new FrameError('HEADER_MAC'))
+      // header() reads the first 16 bytes: the header ciphertext.
+      if (!macEqual(this.mac.header(h), 0, h, HEADER_SIZE)) return this.fail(new FrameError('HEADER_MAC'))
       const header = this.aes.update(h.subarray(0, HEADER_SIZE))
       const size = ((header[0] as number) << 16) | ((header[1] as number) << 8) | (header[2] as number)
       if (size > this.maxFrameSize)
@@ -157,11 +166,10 @@ export class FrameReader {
       this.bodySize = size
     }
     const padded = paddedSize(this.bodySize)
-    if (this.length < padded + MAC_SIZE) return ok(undefined)
+    if (this.length < padded + MAC_SIZE) return NEED_MORE
     const b = this.take(padded + MAC_SIZE)
     const ct = b.subarray(0, padded)
-    const want = this.mac.frame(ct)
-    if (!timingSafeEqual(want, b.subarray(padded))) return this.fail(new FrameError('FRAME_MAC'))
+    if (!macEqual(this.mac.frame(ct), 0, b, padded)) return this.fail(new FrameError('FRAME_MAC'))
     const plain = this.aes.update(ct)
     const size = this.bodySize
     this.bodySize = -1

@@ -39,21 +39,27 @@ export class RunningMac {
     return this.d
   }
 
-  /** `header-mac-seed = aes(mac-secret, digest[:16]) ^ header-ciphertext`; returns the new digest[:16]. */
+  /**
+   * `header-mac-seed = aes(mac-secret, digest[:16]) ^ header-ciphertext`; returns the new
+   * digest[:16] in a buffer of this instance that the next call overwrites (use it at once).
+   */
   header(headerCiphertext: Uint8Array): Uint8Array {
     const enc = this.aes.update(this.digest16())
     for (let i = 0; i < 16; i++) this.seed[i] = (enc[i] as number) ^ (headerCiphertext[i] as number)
     this.hash.update(this.seed)
-    return this.digest16().slice()
+    return this.digest16()
   }
 
-  /** Absorb the frame ciphertext, then `frame-mac-seed = aes(mac-secret, digest[:16]) ^ digest[:16]`. */
+  /**
+   * Absorb the frame ciphertext, then `frame-mac-seed = aes(mac-secret, digest[:16]) ^ digest[:16]`;
+   * returns the new digest[:16] in a buffer of this instance that the next call overwrites.
+   */
   frame(frameCiphertext: Uint8Array): Uint8Array {
     this.hash.update(frameCiphertext)
     const d = this.digest16()
     const enc = this.aes.update(d)
     for (let i = 0; i < 16; i++) this.seed[i] = (enc[i] as number) ^ (d[i] as number)
     this.hash.update(this.seed)
-    return this.digest16().slice()
+    return this.digest16()
   }
 }
