@@ -7,15 +7,19 @@
  * is the one in use (the RLPx MAC pattern: many 16-byte updates and digests on the same state)
  * and is swapped out to its own bytes only when another state is used.
  */
-import { instantiateKeccak, STATE_SIZE } from './keccak-f.js'
+import { INPUT_OFFSET, instantiateKeccak, STATE_SIZE, WORK_AREA } from './keccak-f.js'
 
 const k = instantiateKeccak()
 const mem = new Uint8Array(k.memory.buffer)
-/** Memory layout: the resident KeccakState, a scratch state for digests, then input bytes. */
+/**
+ * Memory layout: the resident KeccakState and a scratch state for digests below the module's
+ * work area, input bytes above it.
+ */
 const RESIDENT = 0
 const SCRATCH = 256
-const INPUT = 1024
+const INPUT = INPUT_OFFSET
 const INPUT_SIZE = mem.length - INPUT
+if (SCRATCH + STATE_SIZE > WORK_AREA) throw new Error('keccak: states overlap the work area')
 /** The digest bytes as the last finish left them (the memory never grows, so the view stays valid). */
 const scratchDigest = mem.subarray(SCRATCH, SCRATCH + 32)
 

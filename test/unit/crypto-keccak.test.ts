@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
-import { keccak_256 } from '@noble/hashes/sha3.js'
+import { keccak_256, keccakP } from '@noble/hashes/sha3.js'
 import { KeccakState, keccak256 } from '../../src/crypto/index.js'
-import { RATE, roundConstants } from '../../src/crypto/keccak-f.js'
+import { instantiateKeccak, RATE, roundConstants, STATE_SIZE } from '../../src/crypto/keccak-f.js'
 import { toHex } from '../../src/util/bytes.js'
 
 // The WASM keccak against an independent implementation (@noble/hashes).
@@ -47,6 +47,48 @@ describe('keccak-256 (WASM keccak-f)', () => {
         )
       }
       if (i % 5 === 0) assert.equal(toHex(keccak256(d)), toHex(keccak_256(d)))
+    }
+  })
+
+  test("keccak-f[1600] itself equals noble's keccakP on random states (and the all-zero one)", () => {
+    const k = instantiateKeccak()
+    const mem = new Uint8Array(k.memory.buffer)
+    for (let i = 0; i < 20; i++) {
+      const state = i === 0 ? new Uint8Array(STATE_SIZE) : new Uint8Array(randomBytes(STATE_SIZE))
+      mem.set(state, 0)
+      k.permute(0, 256)
+      const ref = new Uint32Array(state.buffer.slice(0)) // little-endian lanes, as on x86 and ARM
+      keccakP(ref)
+      assert.equal(toHex(mem.slice(256, 256 + STATE_SIZE)), toHex(new Uint8Array(ref.buffer)), `state ${i}`)
+      assert.equal(toHex(mem.slice(0, STATE_SIZE)), toHex(state), 'the source state is left alone')
+    }
+  })
+
+  test('every length 0..600 in one shot, and split at random points into 1..6 updates', () => {
+    for (let n = 0; n <= 600; n++) {
+      const d = new Uint8Array(randomBytes(n))
+      const want = toHex(keccak_256(d))
+      assert.equal(toHex(keccak256(d)), want, `length ${n}`)
+      const s = new KeccakState()
+      let o = 0
+      for (let parts = 1 + (n % 6); parts > 1 && o < n; parts--) {
+        const cut = o + Math.floor(Math.random() * (n - o + 1))
+        s.update(d.subarray(o, cut))
+        o = cut
+      }
+      s.update(d.subarray(o))
+      assert.equal(toHex(s.digest()), want, `length ${n}, split`)
+      const half = new Uint8Array(16)
+      s.digestInto(half)
+      assert.equal(toHex(half), want.slice(0, 32), `length ${n}, digestInto 16`)
+    }
+  })
+
+  test('large updates beyond the input area, from every start position within a block', () => {
+    const big = new Uint8Array(randomBytes(300_001))
+    for (const lead of [0, 1, 7, 8, 9, 100, RATE - 1, RATE, RATE + 5]) {
+      const s = new KeccakState().update(big.subarray(0, lead)).update(big.subarray(lead))
+      assert.equal(toHex(s.digest()), toHex(keccak_256(big)), `lead ${lead}`)
     }
   })
 

@@ -125,6 +125,12 @@ export class FrameReader {
   /** frame-size announced by the current header, or -1 while waiting for a header. */
   private bodySize = -1
   private failed?: FrameError
+  /**
+   * The keystream block of the next header, when the body's cipher call already produced it
+   * (see {@link next}); the decipher's position is then past that header.
+   */
+  private readonly headerKeystream = new Uint8Array(HEADER_SIZE)
+  private haveHeaderKeystream = false
 
   constructor(s: FrameSecrets, opts: FrameReaderOptions = {}) {
     this.aes = createDecipheriv('aes-256-ctr', s.aesSecret, ZERO_IV)
@@ -159,8 +165,16 @@ export class FrameReader {
       const h = this.take(HEADER_SIZE + MAC_SIZE)
       // header() reads the first 16 bytes: the header ciphertext.
       if (!macEqual(this.mac.header(h), 0, h, HEADER_SIZE)) return this.fail(new FrameError('HEADER_MAC'))
-      const header = this.aes.update(h.subarray(0, HEADER_SIZE))
-      const size = ((header[0] as number) << 16) | ((header[1] as number) << 8) | (header[2] as number)
+      let size: number
+      if (this.haveHeaderKeystream) {
+        const k = this.headerKeystream
+        size = (((h[0] as number) ^ (k[0] as number)) << 16) | (((h[1] as number) ^ (k[1] as number)) << 8)
+        size |= (h[2] as number) ^ (k[2] as number)
+        this.haveHeaderKeystream = false
+      } else {
+        const header = this.aes.update(h.subarray(0, HEADER_SIZE))
+        size = ((header[0] as number) << 16) | ((header[1] as number) << 8) | (header[2] as number)
+      }
       if (size > this.maxFrameSize)
         return this.fail(new FrameError('TOO_LARGE', `header announces ${size} bytes, cap ${this.maxFrameSize}`))
       this.bodySize = size
@@ -168,9 +182,17 @@ export class FrameReader {
     const padded = paddedSize(this.bodySize)
     if (this.length < padded + MAC_SIZE) return NEED_MORE
     const b = this.take(padded + MAC_SIZE)
-    const ct = b.subarray(0, padded)
-    if (!macEqual(this.mac.frame(ct), 0, b, padded)) return this.fail(new FrameError('FRAME_MAC'))
-    const plain = this.aes.update(ct)
+    if (!macEqual(this.mac.frame(b.subarray(0, padded)), 0, b, padded)) return this.fail(new FrameError('FRAME_MAC'))
+    // One cipher call for the body and the next header's keystream: the frame MAC (known,
+    // unencrypted) goes through as a stand-in for the next header's ciphertext, and
+    // (mac ^ keystream) ^ mac leaves the keystream. Saves a native call per frame.
+    const plain = this.aes.update(b)
+    const k = this.headerKeystream
+    for (let i = 0; i < MAC_SIZE; i++) {
+      k[i] = (plain[padded + i] as number) ^ (b[padded + i] as number)
+      plain[padded + i] = 0
+    }
+    this.haveHeaderKeystream = true
     const size = this.bodySize
     this.bodySize = -1
     return ok(new Uint8Array(plain.buffer, plain.byteOffset, size))

@@ -9,6 +9,7 @@ import {
   FrameWriter,
   frameWireSize,
   type MacHash,
+  paddedSize,
 } from '../../../src/rlpx/frame/index.js'
 import {
   deriveSecrets,
@@ -148,6 +149,78 @@ describe('RLPx frames', () => {
     const back = new FrameReader(a)
     back.push(new FrameWriter(b).write(Uint8Array.of(1, 2, 3)))
     assert.deepEqual(readAll(back), [Uint8Array.of(1, 2, 3)])
+  })
+
+  test('many frames under every chunking: bytes one by one, headers apart from bodies, frame by frame', () => {
+    const sizes = [0, 1, 15, 16, 17, 31, 32, 33, 1000, 4096, 65_539, 0, 5, 136, 137]
+    const msgs = sizes.map((n) => new Uint8Array(randomBytes(n)))
+    // Cut points: every frame boundary, every header/body boundary, and random ones.
+    const boundaries: number[] = []
+    let end = 0
+    for (const n of sizes) {
+      boundaries.push(end + 32, end + frameWireSize(n))
+      end += frameWireSize(n)
+    }
+    const chunkings: [string, number[]][] = [
+      ['frame by frame', boundaries.filter((_, i) => i % 2 === 1)],
+      ['headers apart from bodies', boundaries],
+      ['one byte at a time (first 5 frames)', Array.from({ length: 1200 }, (_, i) => i + 1)],
+      ['random', Array.from({ length: 40 }, () => Math.floor(Math.random() * end)).sort((x, y) => x - y)],
+    ]
+    for (const [name, cuts] of chunkings) {
+      const { a, b } = pair()
+      const w = new FrameWriter(a)
+      const wire = concatBytes(...msgs.map((m) => w.write(m)))
+      assert.equal(wire.length, end)
+      const r = new FrameReader(b)
+      const got: Uint8Array[] = []
+      let from = 0
+      for (const cut of [...cuts, wire.length]) {
+        if (cut <= from) continue
+        r.push(wire.subarray(from, cut))
+        from = cut
+        got.push(...readAll(r))
+      }
+      assert.deepEqual(got, msgs, name)
+      assert.equal(r.buffered, 0, name)
+      assert.ok(!r.inFrame, name)
+    }
+  })
+
+  test("frame data comes back without the next header's keystream in its buffer", () => {
+    const { a, b } = pair()
+    const w = new FrameWriter(a)
+    const r = new FrameReader(b)
+    for (const n of [0, 3, 16, 100]) {
+      r.push(w.write(new Uint8Array(n).fill(0xaa)))
+      const d = r.next()
+      assert.ok(d.ok && d.value)
+      const tail = new Uint8Array(d.value.buffer, d.value.byteOffset + n, paddedSize(n) - n + 16)
+      assert.ok(
+        tail.every((x) => x === 0),
+        `size ${n}`,
+      )
+    }
+  })
+
+  test('a corrupted header or body after the first frame is refused (keystream carried over)', () => {
+    for (const [where, code] of [
+      [0, 'HEADER_MAC'],
+      [20, 'HEADER_MAC'],
+      [40, 'FRAME_MAC'],
+    ] as const) {
+      const { a, b } = pair()
+      const w = new FrameWriter(a)
+      const first = w.write(new Uint8Array(50).fill(1))
+      const second = w.write(new Uint8Array(70).fill(2))
+      second[where] = (second[where] as number) ^ 1
+      const r = new FrameReader(b)
+      r.push(concatBytes(first, second))
+      const one = r.next()
+      assert.ok(one.ok && one.value && one.value.length === 50)
+      const two = r.next()
+      assert.ok(!two.ok && two.error.code === code, `byte ${where}`)
+    }
   })
 
   test('corrupted header ciphertext, header MAC, body and frame MAC are refused, and stay refused', () => {
