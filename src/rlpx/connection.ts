@@ -393,14 +393,15 @@ export class RlpxConnection {
 
   private writeMessage(code: number, payload: Uint8Array): void {
     const body = this.snappy ? snappyCompress(payload) : payload
-    this.writeRaw(this.writer.write(encodeMessageId(code), body))
+    this.writeRaw(this.writer.writePieces(encodeMessageId(code), body))
   }
 
   private sendBase(code: number): void {
     this.writeMessage(code, EMPTY_LIST)
   }
 
-  private writeRaw(frame: Uint8Array): void {
+  /** Write one frame (given in pieces); a full socket starts the write deadline. */
+  private writeRaw(frame: Uint8Array[]): void {
     if (!this.corked) {
       // Frames written in one tick go out in one writev.
       this.corked = true
@@ -411,9 +412,13 @@ export class RlpxConnection {
         this.flushOut()
       })
     }
-    this.outBytes += frame.length
     this.outMsgs++
-    if (!this.socket.write(frame) && !this.needDrain) {
+    let full = false
+    for (const piece of frame) {
+      this.outBytes += piece.length
+      if (!this.socket.write(piece)) full = true
+    }
+    if (full && !this.needDrain) {
       this.needDrain = true
       this.writeTimer = this.o.clock.setTimer(this.o.timeouts.writeMs, () => {
         this.shutdown({ reason: Reason.NetworkError, by: 'local', error: new Error('write deadline exceeded') }, false)

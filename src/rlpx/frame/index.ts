@@ -13,6 +13,7 @@ export {
   frameWireSize,
   HEADER_SIZE,
   MAX_FRAME_SIZE,
+  PIECES_FROM,
   paddedSize,
 } from './frame.js'
 export { MAC_SIZE, type MacHash, RunningMac } from './mac.js'

@@ -51,11 +51,12 @@ export class RunningMac {
   }
 
   /**
-   * Absorb the frame ciphertext, then `frame-mac-seed = aes(mac-secret, digest[:16]) ^ digest[:16]`;
-   * returns the new digest[:16] in a buffer of this instance that the next call overwrites.
+   * Absorb the frame ciphertext (given whole or in consecutive pieces), then
+   * `frame-mac-seed = aes(mac-secret, digest[:16]) ^ digest[:16]`; returns the new digest[:16]
+   * in a buffer of this instance that the next call overwrites.
    */
-  frame(frameCiphertext: Uint8Array): Uint8Array {
-    this.hash.update(frameCiphertext)
+  frame(...frameCiphertext: Uint8Array[]): Uint8Array {
+    for (const piece of frameCiphertext) this.hash.update(piece)
     const d = this.digest16()
     const enc = this.aes.update(d)
     for (let i = 0; i < 16; i++) this.seed[i] = (enc[i] as number) ^ (d[i] as number)

@@ -9,6 +9,7 @@ import {
   FrameWriter,
   frameWireSize,
   type MacHash,
+  PIECES_FROM,
   paddedSize,
 } from '../../../src/rlpx/frame/index.js'
 import {
@@ -184,6 +185,43 @@ describe('RLPx frames', () => {
       assert.deepEqual(got, msgs, name)
       assert.equal(r.buffered, 0, name)
       assert.ok(!r.inFrame, name)
+    }
+  })
+
+  test('writePieces gives the same bytes as write, for small and large frames in sequence', () => {
+    const aesSecret = new Uint8Array(randomBytes(32))
+    const macSecret = new Uint8Array(randomBytes(32))
+    const seed = new Uint8Array(randomBytes(32))
+    const secrets = (): FrameSecrets => ({
+      aesSecret,
+      macSecret,
+      egressMac: new KeccakState().update(seed),
+      ingressMac: new KeccakState().update(seed),
+    })
+    const [whole, pieces] = [new FrameWriter(secrets()), new FrameWriter(secrets())]
+    const r = new FrameReader(secrets())
+    const sizes = [
+      0,
+      5,
+      PIECES_FROM - 2,
+      PIECES_FROM - 1,
+      PIECES_FROM,
+      PIECES_FROM + 1,
+      PIECES_FROM + 15,
+      65_536,
+      3,
+      70_001,
+    ]
+    const ids = [Uint8Array.of(0x10), Uint8Array.of(0x81, 0x80), Uint8Array.of(0x82, 0x01, 0x00)]
+    for (const [i, n] of sizes.entries()) {
+      const id = ids[i % 3] as Uint8Array
+      const payload = new Uint8Array(randomBytes(n))
+      const want = whole.write(id, payload)
+      const got = pieces.writePieces(id, payload)
+      assert.equal(got.length, id.length + n >= PIECES_FROM ? 3 : 1, `size ${n}`)
+      assert.equal(toHex(concatBytes(...got)), toHex(want), `size ${n}`)
+      for (const p of got) r.push(p)
+      assert.deepEqual(readAll(r), [concatBytes(id, payload)], `size ${n}`)
     }
   })
 
