@@ -2,20 +2,47 @@
 // @ethereumjs/devp2p's DPT built the same way: node 0 is the bootnode, the others join one by one
 // over the first sixth of the run and bootstrap from it. After --seconds (default 60) we read
 // every table and the process RSS. Each side runs in its own child process, one after the other,
-// so that neither's CPU load or memory is charged to the other.
+// so that neither's CPU load or memory is charged to the other; --runs K alternates them K times.
+//
+// "Peers known" is what each node's routing table holds: its bucket members (the figure), and
+// separately members plus the replacement cache (ours; DPT has none). Neither side can hold all
+// N-1 peers: both use 16 entries per bucket (ours kademlia BUCKET_SIZE; DPT's KBUCKET_SIZE = 16 in
+// @ethereumjs/devp2p dist/esm/dpt/kbucket.js), and with random ids half the other nodes sit at the
+// farthest distance, a quarter at the next... So each node's capacity is computed from the actual
+// ids, as the sum over distances of min(16, other nodes at that distance) (for DPT, distances
+// over the 64-byte public keys, which its k-bucket tree uses as ids), and tables are reported
+// against both N-1 and that capacity.
+//
+// Since every node shares 127.0.0.1: our table IP limits (2 per /24 per bucket, 10 per table)
+// are turned off (loopback is exempt by default anyway), and the per-IP receive limit is set to
+// the global one (all 99 peers are one IP here). DPT has neither.
 //
 // With --virtual, ours also runs on the in-memory network and a virtual clock (CPU taken out).
 //
-// Usage: node dist/bench/discv4.js [--seconds 60] [--nodes 100] [--virtual]
+// RSS per node is the process RSS delta over the run divided by the nodes. It includes per-process
+// costs, chiefly V8's young generation, which grows to 2 × 16 MiB under sustained allocation (in
+// either process) and alone is 320 KiB per node at 100 nodes, or shrinks back when the process
+// idles, so it is also reported less the young generation's growth (measured in the process).
+// --marginal also runs each side with half the nodes and reports, on that figure,
+// (delta(N) − delta(N/2)) / (N − N/2): what one more node costs, per-process constants cancelled.
+//
+// Usage: node dist/bench/discv4.js [--seconds 60] [--nodes 100] [--runs 1] [--virtual] [--marginal]
 
 import { spawnSync } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
 import { once } from 'node:events'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { DPT } from '@ethereumjs/devp2p'
-import { generatePrivateKey, publicKey64, recoverPublicKey, signRecoverable } from '../src/crypto/index.js'
-import { logDistance } from '../src/crypto/nodeid.js'
+import {
+  generatePrivateKey,
+  publicKey64,
+  recoverPublicKey,
+  secp256k1Backend,
+  signRecoverable,
+} from '../src/crypto/index.js'
 import { Discv4Service, GLOBAL_BURST, GLOBAL_RATE, makeNode } from '../src/discv4/index.js'
 import { BUCKET_SIZE, MAX_REPLACEMENTS, NUM_BUCKETS } from '../src/kademlia/index.js'
 import { MemoryNetwork } from '../src/sim/network.js'
@@ -24,19 +51,32 @@ import { equalBytes } from '../src/util/bytes.js'
 import { VirtualClock } from '../src/util/clock.js'
 import { row } from './_harness.js'
 
+/** Entries per bucket in @ethereumjs/devp2p's DPT: `KBUCKET_SIZE` in dist/esm/dpt/kbucket.js (not exported). */
+const DPT_KBUCKET_SIZE = 16
+
+/** Receive limits of our nodes here: one IP carries every peer, so it gets the global budget. */
+const RATE_LIMIT = { perIpRate: GLOBAL_RATE, perIpBurst: GLOBAL_BURST }
+
 interface SideResult {
-  side: 'ours' | 'dpt'
-  /** Median bucket members per node. */
-  median: number
-  /** Median members + replacement-cache entries (ours only; DPT has no replacement cache). */
-  medianKnown: number
-  /** Median of the most members a k=16 table can hold given the other nodes' ids. */
-  medianCeiling: number
-  /** Median ceiling counting 10 replacements per bucket. */
-  medianCeilingKnown: number
+  side: 'ours' | 'dpt' | 'virtual'
+  /** Bucket members per node (DPT: its k-bucket contents, itself excluded). */
+  members: number[]
+  /** Members plus replacement-cache entries per node (DPT has no replacement cache: = members). */
+  known: number[]
+  /** The most members each node's table can hold, given the ids: Σ over distances of min(k, nodes there). */
+  capacity: number[]
+  /** Same, counting the replacement cache too (k + 10 per bucket; DPT: = capacity). */
+  capacityKnown: number[]
+  /** (RSS at the measurement − RSS before the first node) / nodes. */
   rssPerNodeKiB: number
-  /** V8 heap (plus external buffers) retained per node after a GC. */
+  /** (Peak RSS of the process − RSS before the first node) / nodes. */
+  rssPeakPerNodeKiB: number
+  /** V8 heap used (plus external buffers) retained per node after a GC. */
   heapPerNodeKiB: number
+  /** V8 young generation committed at the measurement, per process (KiB): not per node, grows with allocation rate up to 2 × 16 MiB. */
+  newSpaceKiB: number
+  /** {@link SideResult.rssPerNodeKiB} less the young generation's growth over the run. */
+  rssLessYoungPerNodeKiB: number
   /** Datagrams our services dropped, by reason (ours only). */
   dropped?: Record<string, number>
   /** Process CPU seconds used during the run. */
@@ -45,34 +85,80 @@ interface SideResult {
   elapsed: number
 }
 
-const median = (xs: number[]) => {
+/** The median (the mean of the middle two for an even count). */
+const median = (xs: number[]) => (quantile(xs, 0.5) + quantileUpper(xs, 0.5)) / 2
+/** The upper `q` quantile (nearest rank). */
+function quantileUpper(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0 ? 0 : (s[(s.length - 1) >> 1] as number)
+  return s.length === 0 ? 0 : (s[Math.ceil((s.length - 1) * q)] as number)
+}
+/** The lower `q` quantile (nearest rank). */
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? 0 : (s[Math.floor((s.length - 1) * q)] as number)
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const gc = () => (globalThis as { gc?: () => void }).gc?.()
 
-/** The most table members (and members + replacements) node `i` can hold, from the ids alone. */
-function ceilings(ids: Uint8Array[], i: number): [number, number] {
-  const per = new Array<number>(NUM_BUCKETS + 1).fill(0)
-  ids.forEach((id, j) => {
-    if (j !== i) {
-      const d = logDistance(ids[i] as Uint8Array, id)
-      per[d] = (per[d] ?? 0) + 1
-    }
-  })
-  let members = 0
-  let known = 0
-  for (const c of per) {
-    members += Math.min(BUCKET_SIZE, c)
-    known += Math.min(BUCKET_SIZE + MAX_REPLACEMENTS, c)
+/** Bit length of a XOR b (equal-length ids): the Kademlia log-distance, 0 when equal. */
+function distance(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = (a[i] as number) ^ (b[i] as number)
+    if (x !== 0) return (a.length - 1 - i) * 8 + (32 - Math.clz32(x))
   }
+  return 0
+}
+
+/** Per node: [most members, most members + replacements] a table with `k` per bucket can hold, from the ids alone. */
+function capacities(ids: Uint8Array[], k: number, replacements: number): [number[], number[]] {
+  const members: number[] = []
+  const known: number[] = []
+  ids.forEach((self, i) => {
+    const per = new Map<number, number>()
+    ids.forEach((id, j) => {
+      if (j !== i) {
+        const d = distance(self, id)
+        per.set(d, (per.get(d) ?? 0) + 1)
+      }
+    })
+    let m = 0
+    let r = 0
+    for (const c of per.values()) {
+      m += Math.min(k, c)
+      r += Math.min(k + replacements, c)
+    }
+    members.push(m)
+    known.push(r)
+  })
   return [members, known]
 }
 
-async function runOurs(n: number, seconds: number): Promise<SideResult> {
+const youngGeneration = () =>
+  getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')?.physical_space_size ?? 0
+
+/** What the process holds now, after a GC, against the baseline taken before the first node. */
+function memory(m0: NodeJS.MemoryUsage & { young: number }, rss0: number, n: number) {
   gc()
-  const m0 = process.memoryUsage()
+  const m1 = process.memoryUsage()
+  const newSpace = youngGeneration()
+  return {
+    rssPerNodeKiB: (m1.rss - m0.rss) / n / 1024,
+    rssLessYoungPerNodeKiB: (m1.rss - m0.rss - (newSpace - m0.young)) / n / 1024,
+    rssPeakPerNodeKiB: (process.resourceUsage().maxRSS * 1024 - rss0) / n / 1024,
+    heapPerNodeKiB: (m1.heapUsed + m1.external - (m0.heapUsed + m0.external)) / n / 1024,
+    newSpaceKiB: newSpace / 1024,
+  }
+}
+
+/** Baseline before the first node: after a GC, with the peak RSS counter as it stands. */
+function baseline(): { m0: NodeJS.MemoryUsage & { young: number }; rss0: number } {
+  gc()
+  const m0 = { ...process.memoryUsage(), young: youngGeneration() }
+  return { m0, rss0: m0.rss }
+}
+
+async function runOurs(n: number, seconds: number): Promise<SideResult> {
+  const { m0, rss0 } = baseline()
   const cpu0 = process.cpuUsage()
   const nodes: { svc: Discv4Service; t: UdpTransport }[] = []
   const keys = Array.from({ length: n }, () => generatePrivateKey())
@@ -87,8 +173,8 @@ async function runOurs(n: number, seconds: number): Promise<SideResult> {
       privateKey: key,
       endpoint: { ip: '127.0.0.1', udp: port, tcp: port },
       send: (b, to) => t.send(b, to),
-      // All N nodes share 127.0.0.1 here, which no real network does: give one IP the global budget.
-      rateLimit: { perIpRate: GLOBAL_RATE, perIpBurst: GLOBAL_BURST },
+      rateLimit: RATE_LIMIT,
+      ipLimits: false,
       bootnodes: boot ? [makeNode(publicKey64(keys[0] as Uint8Array), '127.0.0.1', boot.t.address.port)] : [],
     })
     t.onDatagram((d, from) => svc.handle(d, from))
@@ -98,42 +184,36 @@ async function runOurs(n: number, seconds: number): Promise<SideResult> {
   }
   await sleep(Math.max(0, start + seconds * 1000 - Date.now()))
   const elapsed = (Date.now() - start) / 1000
-  const ids = nodes.map((x) => x.svc.localId)
-  const members = nodes.map((x) => x.svc.table.size)
-  const known = nodes.map((x) => {
-    let r = 0
-    for (let d = 1; d <= NUM_BUCKETS; d++) r += x.svc.table.replacements(d).length
-    return x.svc.table.size + r
-  })
+  const tables = tablesOf(nodes.map((x) => x.svc))
   const cpu = process.cpuUsage(cpu0)
-  gc()
-  const m1 = process.memoryUsage()
-  const rss = m1.rss - m0.rss
-  const heap = m1.heapUsed + m1.external - (m0.heapUsed + m0.external)
-  const ceil = ids.map((_, i) => ceilings(ids, i))
+  const mem = memory(m0, rss0, n)
   const dropped: Record<string, number> = {}
   for (const x of nodes) for (const [k, v] of x.svc.dropped) dropped[k] = (dropped[k] ?? 0) + v
   for (const x of nodes) {
     await x.svc.close()
     await x.t.close()
   }
-  return {
-    side: 'ours',
-    dropped,
-    median: median(members),
-    medianKnown: median(known),
-    medianCeiling: median(ceil.map((c) => c[0])),
-    medianCeilingKnown: median(ceil.map((c) => c[1])),
-    rssPerNodeKiB: rss / n / 1024,
-    heapPerNodeKiB: heap / n / 1024,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    elapsed,
-  }
+  return { side: 'ours', ...tables, ...mem, dropped, cpuSeconds: (cpu.user + cpu.system) / 1e6, elapsed }
+}
+
+/** Members, members + replacements, and the capacities of our services' tables. */
+function tablesOf(svcs: Discv4Service[]) {
+  const members = svcs.map((x) => x.table.size)
+  const known = svcs.map((x) => {
+    let r = 0
+    for (let d = 1; d <= NUM_BUCKETS; d++) r += x.table.replacements(d).length
+    return x.table.size + r
+  })
+  const [capacity, capacityKnown] = capacities(
+    svcs.map((x) => x.localId),
+    BUCKET_SIZE,
+    MAX_REPLACEMENTS,
+  )
+  return { members, known, capacity, capacityKnown }
 }
 
 async function runDpt(n: number, seconds: number): Promise<SideResult> {
-  gc()
-  const m0 = process.memoryUsage()
+  const { m0, rss0 } = baseline()
   const cpu0 = process.cpuUsage()
   const nodes: { dpt: DPT; socket: Socket; port: number }[] = []
   const joinEvery = (seconds * 1000) / 6 / n
@@ -154,23 +234,24 @@ async function runDpt(n: number, seconds: number): Promise<SideResult> {
   await sleep(Math.max(0, start + seconds * 1000 - Date.now()))
   const elapsed = (Date.now() - start) / 1000
   // DPT's table can hold the node itself (it pings and adds whatever NEIGHBORS lists): not a peer.
-  const sizes = nodes.map(
+  const members = nodes.map(
     (x) => x.dpt.getPeers().filter((p) => !(p.id && x.dpt.id && equalBytes(p.id, x.dpt.id))).length,
   )
+  const [capacity] = capacities(
+    nodes.map((x) => x.dpt.id as Uint8Array),
+    DPT_KBUCKET_SIZE,
+    0,
+  )
   const cpu = process.cpuUsage(cpu0)
-  gc()
-  const m1 = process.memoryUsage()
-  const rss = m1.rss - m0.rss
-  const heap = m1.heapUsed + m1.external - (m0.heapUsed + m0.external)
+  const mem = memory(m0, rss0, n)
   for (const x of nodes) x.dpt.destroy()
   return {
     side: 'dpt',
-    median: median(sizes),
-    medianKnown: median(sizes),
-    medianCeiling: 0,
-    medianCeilingKnown: 0,
-    rssPerNodeKiB: rss / n / 1024,
-    heapPerNodeKiB: heap / n / 1024,
+    members,
+    known: members,
+    capacity,
+    capacityKnown: capacity,
+    ...mem,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     elapsed,
   }
@@ -202,7 +283,8 @@ async function runOursVirtual(n: number, seconds: number): Promise<SideResult> {
       send: (b, to) => ep.send(b, to),
       clock,
       unixTime: () => unix0 + clock.now() / 1000,
-      rateLimit: { perIpRate: GLOBAL_RATE, perIpBurst: GLOBAL_BURST },
+      rateLimit: RATE_LIMIT,
+      ipLimits: false,
       bootnodes: i === 0 ? [] : [makeNode(publicKey64(keys[0] as Uint8Array), '127.0.0.1', 30000)],
     })
     ep.onDatagram((d, from) => svc.handle(d, from))
@@ -211,22 +293,15 @@ async function runOursVirtual(n: number, seconds: number): Promise<SideResult> {
     await step(joinEvery)
   }
   await step(seconds * 1000 - joinEvery * n)
-  const ids = nodes.map((x) => x.localId)
-  const ceil = ids.map((_, i) => ceilings(ids, i))
-  const known = nodes.map((x) => {
-    let r = 0
-    for (let d = 1; d <= NUM_BUCKETS; d++) r += x.table.replacements(d).length
-    return x.table.size + r
-  })
   const cpu = process.cpuUsage(cpu0)
   const res: SideResult = {
-    side: 'ours',
-    median: median(nodes.map((x) => x.table.size)),
-    medianKnown: median(known),
-    medianCeiling: median(ceil.map((c) => c[0])),
-    medianCeilingKnown: median(ceil.map((c) => c[1])),
+    side: 'virtual',
+    ...tablesOf(nodes),
     rssPerNodeKiB: 0,
+    rssPeakPerNodeKiB: 0,
     heapPerNodeKiB: 0,
+    newSpaceKiB: 0,
+    rssLessYoungPerNodeKiB: 0,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     elapsed: clock.now() / 1000,
   }
@@ -252,17 +327,44 @@ function cryptoRates(): { recover: number; sign: number } {
   return { recover: rate(() => recoverPublicKey(hash, sig)), sign: rate(() => signRecoverable(hash, key)) }
 }
 
+/** One side's run, reduced to the reported numbers. */
+function summarize(r: SideResult) {
+  const ratio = r.members.map((m, i) => m / Math.max(1, r.capacity[i] as number))
+  return {
+    members: median(r.members),
+    membersMin: Math.min(...r.members),
+    membersP10: quantile(r.members, 0.1),
+    known: median(r.known),
+    capacity: median(r.capacity),
+    capacityKnown: median(r.capacityKnown),
+    /** Median over nodes of members / capacity, in %. */
+    ofCapacity: median(ratio) * 100,
+    atCapacity: ratio.filter((x) => x >= 1).length,
+    rss: r.rssPerNodeKiB,
+    rssPeak: r.rssPeakPerNodeKiB,
+    heap: r.heapPerNodeKiB,
+    newSpaceMiB: r.newSpaceKiB / 1024,
+    rssLessYoung: r.rssLessYoungPerNodeKiB,
+    cpu: r.cpuSeconds,
+    elapsed: r.elapsed,
+  }
+}
+type Summary = ReturnType<typeof summarize>
+
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string' },
     nodes: { type: 'string' },
+    runs: { type: 'string' },
     side: { type: 'string' },
     virtual: { type: 'boolean' },
+    marginal: { type: 'boolean' },
   },
 })
 const seconds = Number(values.seconds ?? 60)
 const n = Number(values.nodes ?? 100)
-if (!(seconds > 0) || !(n >= 2)) throw new Error('--seconds must be > 0 and --nodes >= 2')
+const runs = Number(values.runs ?? 1)
+if (!(seconds > 0) || !(n >= 2) || !(runs >= 1)) throw new Error('--seconds must be > 0, --nodes >= 2, --runs >= 1')
 
 if (values.side === 'ours' || values.side === 'dpt' || values.side === 'virtual') {
   const r =
@@ -275,44 +377,121 @@ if (values.side === 'ours' || values.side === 'dpt' || values.side === 'virtual'
   process.exit(0) // DPT leaves its own timers (ban list, pending PINGs) behind
 } else {
   const self = fileURLToPath(import.meta.url)
-  const child = (side: string): SideResult | undefined => {
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')
+  const child = (side: string, run: number, nodes = n): Summary | undefined => {
     const r = spawnSync(
       process.execPath,
-      ['--expose-gc', self, '--side', side, '--seconds', String(seconds), '--nodes', String(n)],
+      ['--expose-gc', self, '--side', side, '--seconds', String(seconds), '--nodes', String(nodes)],
       { encoding: 'utf8', timeout: (seconds * 3 + 120) * 1000 },
     )
     if (r.status !== 0) {
       console.log(
-        `${side}: run did not finish (${r.signal ?? `exit ${r.status}`}) ${r.stderr.trim().split('\n')[0] ?? ''}`,
+        `run ${run} ${side}: did not finish (${r.signal ?? `exit ${r.status}`}) ${r.stderr.trim().split('\n')[0] ?? ''}`,
       )
       return undefined
     }
     const res = JSON.parse(r.stdout.trim().split('\n').pop() as string) as SideResult
-    console.log(`${side}: ${JSON.stringify(res)}`)
-    return res
+    const s = summarize(res)
+    const dropped = res.dropped ? ` dropped ${JSON.stringify(res.dropped)}` : ''
+    console.log(
+      `run ${run} ${side}${nodes === n ? '' : ` with ${nodes} nodes`}: members median ${s.members} (min ${s.membersMin}, p10 ${s.membersP10}) of capacity ${s.capacity}, ` +
+        `${s.atCapacity}/${nodes} nodes at capacity; +replacements ${s.known} of ${s.capacityKnown}; ` +
+        `RSS ${s.rss.toFixed(0)} KiB/node (peak ${s.rssPeak.toFixed(0)}, less young gen ${s.rssLessYoung.toFixed(0)}), heap ${s.heap.toFixed(0)} KiB/node, ` +
+        `young gen ${s.newSpaceMiB.toFixed(1)} MiB; CPU ${s.cpu.toFixed(1)} s, wall ${s.elapsed.toFixed(1)} s; load ${load()}${dropped}`,
+    )
+    return s
   }
   const rates = cryptoRates()
-  console.log(`discv4 network: ${n} nodes on 127.0.0.1 UDP, ${seconds} s, joins over the first ${seconds / 6} s`)
-  const ours = child('ours')
-  const theirs = child('dpt')
-  const virtual = values.virtual ? child('virtual') : undefined
+  console.log(
+    `discv4 network: ${n} nodes on 127.0.0.1 UDP, ${seconds} s, joins over the first ${(seconds / 6).toFixed(0)} s, ` +
+      `${runs} run(s) per side; load average ${load()} at the start`,
+  )
+  console.log(
+    `ours: table IP limits off, per-IP receive limit = the global one (${GLOBAL_RATE}/s, burst ${GLOBAL_BURST}): ` +
+      'every peer is 127.0.0.1 here. DPT has neither.',
+  )
+  console.log(
+    `peers known = bucket members of each node's table (median over nodes); replacement cache separately. ` +
+      `k = ${BUCKET_SIZE} (ours), ${DPT_KBUCKET_SIZE} (DPT); capacity = Σ over distances min(k, other nodes there), from the actual ids.`,
+  )
+  const ours: Summary[] = []
+  const dpt: Summary[] = []
+  const virtual: Summary[] = []
+  const half = Math.floor(n / 2)
+  /** RSS KiB one more node costs, from a run with `half` nodes beside one with `n`. */
+  const marginal = (full: Summary, small: Summary) => (full.rssLessYoung * n - small.rssLessYoung * half) / (n - half)
+  const oursMarginal: number[] = []
+  const dptMarginal: number[] = []
+  for (let run = 1; run <= runs; run++) {
+    const o = child('ours', run)
+    if (o) ours.push(o)
+    const d = child('dpt', run)
+    if (d) dpt.push(d)
+    if (values.marginal) {
+      const oh = child('ours', run, half)
+      if (o && oh) oursMarginal.push(marginal(o, oh))
+      const dh = child('dpt', run, half)
+      if (d && dh) dptMarginal.push(marginal(d, dh))
+    }
+    if (values.virtual) {
+      const v = child('virtual', run)
+      if (v) virtual.push(v)
+    }
+  }
   const peers = n - 1
-  if (ours) {
-    row(`median table members (of ${peers} peers)`, ours.median, theirs?.median, 'nodes', 'DPT')
-    row('  ours incl. replacement cache', ours.medianKnown, undefined, 'nodes')
-    row('  most a k=16 table holds (ids alone)', ours.medianCeiling, undefined, 'nodes')
-    row('  same, incl. 10 replacements/bucket', ours.medianCeilingKnown, undefined, 'nodes')
-    row('RSS per node', ours.rssPerNodeKiB, theirs?.rssPerNodeKiB, 'KiB', 'DPT')
-    row('V8 heap + buffers retained per node', ours.heapPerNodeKiB, theirs?.heapPerNodeKiB, 'KiB', 'DPT')
-    row('CPU seconds for the run', ours.cpuSeconds, theirs?.cpuSeconds, 's', 'DPT')
-    row('wall seconds to the measurement', ours.elapsed, theirs?.elapsed, 's', 'DPT')
-    console.log(`ours: datagrams dropped by reason ${JSON.stringify(ours.dropped ?? {})}`)
+  /** Median over runs of one figure. */
+  const m = (xs: Summary[], f: (s: Summary) => number) => (xs.length ? median(xs.map(f)) : undefined)
+  const both = (what: string, f: (s: Summary) => number, unit: string) => {
+    const o = m(ours, f)
+    if (o !== undefined) row(what, o, m(dpt, f), unit, 'DPT')
   }
-  if (virtual) {
-    row(`ours on virtual time: median members`, virtual.median, undefined, 'nodes')
-    row('  incl. replacement cache', virtual.medianKnown, undefined, 'nodes')
-    row('  CPU seconds to simulate the run', virtual.cpuSeconds, undefined, 's')
+  const label = runs > 1 ? ` (median of ${runs} runs)` : ''
+  console.log(`\nfigures${label}:`)
+  both(`peers known: median table members, of ${peers}`, (s) => s.members, 'nodes')
+  both('  as % of the other nodes', (s) => (s.members / peers) * 100, '%')
+  both(`  most a k=16 table holds with these ids`, (s) => s.capacity, 'nodes')
+  both('  median per node of members / capacity', (s) => s.ofCapacity, '%')
+  both('  nodes whose table is at capacity', (s) => s.atCapacity, 'nodes')
+  both('  fewest members of any node', (s) => s.membersMin, 'nodes')
+  both('ours incl. replacement cache (DPT has none)', (s) => s.known, 'nodes')
+  both('  most with 10 replacements per bucket', (s) => s.capacityKnown, 'nodes')
+  both('RSS per node (process RSS delta / nodes)', (s) => s.rss, 'KiB')
+  both('  peak RSS per node', (s) => s.rssPeak, 'KiB')
+  both('  V8 heap + buffers retained per node', (s) => s.heap, 'KiB')
+  both('  V8 young generation (per process)', (s) => s.newSpaceMiB, 'MiB')
+  both('  RSS per node less the young generation', (s) => s.rssLessYoung, 'KiB')
+  if (oursMarginal.length) {
+    const mo = median(oursMarginal)
+    row(
+      `  marginal RSS per node (${half} → ${n} nodes)`,
+      mo,
+      dptMarginal.length ? median(dptMarginal) : undefined,
+      'KiB',
+      'DPT',
+    )
   }
-  row('secp256k1 recover (noble), now', rates.recover, undefined, 'ops/s')
-  row('secp256k1 sign (noble), now', rates.sign, undefined, 'ops/s')
+  both('CPU seconds for the run', (s) => s.cpu, 's')
+  both('wall seconds to the measurement', (s) => s.elapsed, 's')
+  if (virtual.length) {
+    row('ours on virtual time: median members', m(virtual, (s) => s.members) as number, undefined, 'nodes')
+    row('  most a k=16 table holds', m(virtual, (s) => s.capacity) as number, undefined, 'nodes')
+    row('  incl. replacement cache', m(virtual, (s) => s.known) as number, undefined, 'nodes')
+  }
+  row(`secp256k1 recover (${secp256k1Backend})`, rates.recover, undefined, 'ops/s')
+  row(`secp256k1 sign (${secp256k1Backend})`, rates.sign, undefined, 'ops/s')
+  const cap = m(ours, (s) => s.capacity)
+  const capKnown = m(ours, (s) => s.capacityKnown)
+  const goal = Math.ceil((80 / 99) * peers)
+  if (cap !== undefined && capKnown !== undefined) {
+    const reach =
+      cap >= goal ? 'reachable' : capKnown >= goal ? 'reachable only counting replacements' : 'not reachable'
+    console.log(
+      `goal >= ${goal} of ${peers} peers in the table: ${reach} with k=16 buckets and these ids ` +
+        `(median capacity ${cap} members, ${capKnown} with replacements; DPT ${m(dpt, (s) => s.capacity) ?? '?'})`,
+    )
+  }
+  console.log(`load average ${load()} at the end`)
 }

@@ -12,6 +12,7 @@ export {
   MIN_RELAYED_UDP_PORT,
   makeNode,
   nodeFromNeighbor,
+  nodeKey,
   nodeToEnode,
   type SocketAddr,
   withRecord,

@@ -22,13 +22,13 @@ import {
   runLookup,
 } from '../kademlia/index.js'
 import { type Counter, type Gauge, type Metrics, noopMetrics } from '../metrics/registry.js'
-import { equalBytes, toHex } from '../util/bytes.js'
+import { equalBytes } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { normalizeIp } from '../util/ip.js'
 import { Discv4Core } from './core.js'
 import { Discv4Error } from './errors.js'
 import { RandomNodes } from './iterator.js'
-import { type Discv4Node, isLanText, nodeFromNeighbor, type SocketAddr, withRecord } from './node.js'
+import { type Discv4Node, isLanText, nodeFromNeighbor, nodeKey, type SocketAddr, withRecord } from './node.js'
 import { PendingRequests, type Waiter } from './pending.js'
 import { RateLimiter, type RateLimitOptions } from './ratelimit.js'
 import { verifyRecord } from './record.js'
@@ -53,10 +53,13 @@ export const MAX_RECORD_FETCHES = 16
 export const REFRESH_RANDOM_LOOKUPS = 3
 
 /**
- * First retry delay, ms, when a refresh leaves fewer than {@link BUCKET_SIZE} members; it doubles
- * up to the refresh interval. Ours, after go-ethereum `lookupIterator.lookupFailed`, which
+ * First retry delay, ms, when a refresh leaves fewer than {@link BUCKET_SIZE} members, or more
+ * members than the one before (the network around us is still filling in, as when we or it just
+ * started); it doubles up to the refresh interval, so a settled table is back on the interval
+ * after a few minutes at most. Ours, after go-ethereum `lookupIterator.lookupFailed`, which
  * triggers a refresh when lookups come back empty; without a consumer pulling lookups, a node
- * whose first lookups failed would otherwise wait the whole 30 minutes.
+ * whose first lookups failed, or that started before most of its network, would otherwise wait
+ * the whole 30 minutes.
  */
 export const REFRESH_RETRY_MS = 5_000
 
@@ -168,7 +171,7 @@ export class Discv4Service {
     const d = r.value
     if (equalBytes(d.fromId, this.localId)) return this.drop('self')
     this.receivedCounter.inc({ kind: d.packet.kind })
-    this.dispatch(d, toHex(d.fromId), ip, from.port, now)
+    this.dispatch(d, nodeKey(d.fromId), ip, from.port, now)
     return true
   }
 
@@ -262,7 +265,7 @@ export class Discv4Service {
   private maybeFetchRecord(node: Discv4Node, remoteSeq: bigint | undefined): void {
     const cur = this.table.get(node.id)
     if (remoteSeq === undefined || !cur || remoteSeq <= (cur.seq ?? 0n)) return
-    const key = toHex(node.id)
+    const key = nodeKey(node.id)
     if (this.fetching.has(key) || this.fetching.size >= MAX_RECORD_FETCHES) return
     this.fetching.add(key)
     this.requestEnr(cur)
@@ -290,7 +293,7 @@ export class Discv4Service {
     const { bytes, hash } = encodePacket(this.opts.privateKey, packet)
     const token = kind === 'neighbors' ? undefined : hash
     const transmit = () => this.opts.send(bytes, { ip: node.ip, port: node.udp })
-    return this.pending.start<T>(node, toHex(node.id), kind, token, transmit, signal)
+    return this.pending.start<T>(node, nodeKey(node.id), kind, token, transmit, signal)
   }
 
   private scheduleRevalidation(): void {
@@ -326,13 +329,16 @@ export class Discv4Service {
     this.tableChanged()
   }
 
-  private scheduleRefresh(ms: number, retry = REFRESH_RETRY_MS): void {
+  /** `sizeBefore`: the members after the previous refresh. */
+  private scheduleRefresh(ms: number, retry = REFRESH_RETRY_MS, sizeBefore = 0): void {
     if (this.closed) return
     this.refreshTimer = this.clock.setTimer(ms, () => {
       this.refreshTimer = undefined
       void this.refresh().finally(() => {
         const interval = this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS
-        if (this.table.size < BUCKET_SIZE && retry < interval) return this.scheduleRefresh(retry, retry * 2)
+        const size = this.table.size
+        if ((size < BUCKET_SIZE || size > sizeBefore) && retry < interval)
+          return this.scheduleRefresh(retry, retry * 2, size)
         const half = interval / 2
         this.scheduleRefresh(half + this.random.int(Math.max(1, Math.floor(half))))
       })
@@ -388,7 +394,7 @@ export class Discv4Service {
     kind: ReplyKind,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    const key = toHex(node.id)
+    const key = nodeKey(node.id)
     const proofs = this.core.proofs
     const assumed = proofs.knowsUs(key, node.ip, this.clock.now())
     for (let attempt = 0; ; attempt++) {
