@@ -141,26 +141,23 @@ export class Lookups {
 }
 
 /**
- * When to refresh next: soon ({@link FAST_REFRESH_MS}, doubling) while refreshes keep growing
- * the table or it is empty, then at a random time in [½, 1] of the interval (go-ethereum). Pure.
+ * When to refresh next: soon ({@link FAST_REFRESH_MS}), then twice as long after each refresh
+ * until the interval is reached, then at a random time in [½, 1] of the interval (go-ethereum).
+ * A joining node thus fills its table in seconds even when its first refreshes found nothing
+ * (a network that is forming, a bootnode that does not yet vouch for anyone), and settles at
+ * go-ethereum's pace after about as long as one interval. Pure.
  */
 export class RefreshSchedule {
   private fast = FAST_REFRESH_MS
-  private sizeBefore = 0
 
   constructor(
     private readonly intervalMs: number,
     private readonly random: Random,
   ) {}
 
-  /** A refresh starts with the table at `size`. */
-  started(size: number): void {
-    this.sizeBefore = size
-  }
-
-  /** The refresh ended with the table at `size`: the time until the next one, ms. */
-  nextDelay(size: number): number {
-    if ((size === 0 || size > this.sizeBefore) && this.fast < this.intervalMs) {
+  /** The time until the next refresh, ms. */
+  nextDelay(): number {
+    if (this.fast < this.intervalMs) {
       const wait = this.fast
       this.fast *= 2
       return wait

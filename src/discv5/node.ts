@@ -10,8 +10,8 @@ import { MIN_RELAYED_UDP_PORT } from '../discv4/node.js'
 import { ENR_MAX_SIZE, Enr } from '../enr/index.js'
 import type { KadNode } from '../kademlia/index.js'
 import { equalBytes, toHex } from '../util/bytes.js'
-import { isLan, isLoopback, parseIp, unmapIPv4 } from '../util/ip.js'
 import { Lru } from '../util/lru.js'
+import { ipInfo } from './ipinfo.js'
 import { contactFromEnr, type NodeContact } from './session/index.js'
 
 /** Which address families the socket can reach. `dual` prefers IPv4 when a record has both. */
@@ -29,12 +29,26 @@ export interface Discv5Node extends KadNode {
 /** Records accepted from all NODES packets answering one FINDNODE. go-ethereum v5_udp.go `findnodeResultLimit` (16). */
 export const MAX_FINDNODE_RESULTS = 16
 
+/**
+ * Contacts already worked out, per record and mode: records are immutable, and formatting their
+ * address on every request and NODES record showed in profiles. BOUNDED: entries live as long as
+ * their record.
+ */
+const contacts = new WeakMap<Enr, Partial<Record<IpMode, NodeContact | null>>>()
+
 /** The contact (id, key, endpoint) of a record in the given IP mode, or undefined if it has no usable one. */
 export function contactOf(enr: Enr, mode: IpMode = 'dual'): NodeContact | undefined {
-  const c = contactFromEnr(enr, mode === 'ip6' ? 'ip6' : 'ip4')
-  if (!c) return undefined
-  const v6 = c.addr.ip.includes(':')
-  if ((mode === 'ip4' && v6) || (mode === 'ip6' && !v6)) return undefined
+  let byMode = contacts.get(enr)
+  const hit = byMode?.[mode]
+  if (hit !== undefined) return hit ?? undefined
+  let c = contactFromEnr(enr, mode === 'ip6' ? 'ip6' : 'ip4')
+  const v6 = c?.addr.ip.includes(':')
+  if ((mode === 'ip4' && v6) || (mode === 'ip6' && v6 === false)) c = undefined
+  if (!byMode) {
+    byMode = {}
+    contacts.set(enr, byMode)
+  }
+  byMode[mode] = c ?? null
   return c
 }
 
@@ -59,26 +73,17 @@ export type RecordRejection =
   /** More records than {@link MAX_FINDNODE_RESULTS}. */
   | 'too-many'
 
-/** True for addresses no node can be reached at: unspecified, multicast, IPv4 broadcast. */
-function isSpecial(b: Uint8Array): boolean {
-  if (b.every((x) => x === 0)) return true
-  if (b.length === 4) return ((b[0] as number) & 0xf0) === 0xe0 || b.every((x) => x === 0xff)
-  return b[0] === 0xff
-}
-
 /**
  * Whether a node at `addr` may be relayed to us by a node at `sender` (go-ethereum netutil
  * `CheckRelayIP`): never unspecified or special addresses; LAN addresses only from LAN senders,
  * loopback only from loopback senders.
  */
 export function checkRelayIp(sender: string, addr: string): boolean {
-  const a = parseIp(addr)
-  const s = parseIp(sender)
-  if (!a || !s) return false
-  const au = unmapIPv4(a)
-  if (isSpecial(au)) return false
-  if (isLoopback(au) && !isLoopback(s)) return false
-  if (isLan(au) && !isLan(s)) return false
+  const a = ipInfo(addr)
+  const s = ipInfo(sender)
+  if (!a || !s || a.cls === 'special') return false
+  if (a.cls === 'loopback') return s.cls === 'loopback'
+  if (a.cls === 'lan') return s.cls === 'loopback' || s.cls === 'lan'
   return true
 }
 

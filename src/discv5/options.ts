@@ -7,8 +7,8 @@ import type { Enr } from '../enr/index.js'
 import type { IpLimitOptions, Random } from '../kademlia/index.js'
 import type { Metrics } from '../metrics/registry.js'
 import type { Clock } from '../util/clock.js'
-import { isLoopback, parseIp } from '../util/ip.js'
 import type { Discv5Error } from './errors.js'
+import { ipInfo } from './ipinfo.js'
 import type { IpMode } from './node.js'
 import type { RequestFailure, SocketAddr } from './session/index.js'
 import type { AddrVotesOptions } from './votes.js'
@@ -18,17 +18,23 @@ export const MAX_RECORD_FETCHES = 16
 /** Records of nodes met outside the table (handshakes, NODES answers), LRU. Ours: as many as sessions. */
 export const MAX_KNOWN_RECORDS = 1024
 /**
- * Delay of the next refresh after one that grew the table, ms, doubling while refreshes keep
- * finding new nodes (and after one that left the table empty), up to the refresh interval.
- * Ours: a joining node fills its table in seconds, then refreshes at go-ethereum's pace.
+ * Delay after the first refresh, ms, doubling after each one up to the refresh interval (about
+ * 10 refreshes in the first half hour with go-ethereum's 30 min). Ours: a joining node fills its
+ * table in seconds, then refreshes at go-ethereum's pace.
  */
 export const FAST_REFRESH_MS = 2_000
 
+/**
+ * Liveness checks (one PING over the new session) of nodes that entered the table after their
+ * handshake, in flight at once; more wait for revalidation. Ours: discv5-theory.md "Table
+ * Maintenance In Practice" asks for liveness checks asynchronous with bucket addition, and a
+ * node only answers FINDNODE with nodes that answered it, so a bootnode that checks its joiners
+ * at once can introduce them to each other at once.
+ */
+export const MAX_WELCOME_PINGS = 16
+
 /** True for loopback IP text. @internal */
-export const isLoopbackText = (ip: string): boolean => {
-  const b = parseIp(ip)
-  return b !== undefined && isLoopback(b)
-}
+export const isLoopbackText = (ip: string): boolean => ipInfo(ip)?.cls === 'loopback'
 
 /** Options of a {@link Discv5Service}. */
 export interface Discv5Options {
@@ -64,8 +70,13 @@ export interface Discv5Options {
   refreshIntervalMs?: number
   /** Revalidation interval of the fast list, ms. Default {@link PING_INTERVAL_MS}. */
   pingIntervalMs?: number
-  /** Time to wait for each answer, ms (one retry). Default the session layer's REQUEST_TIMEOUT_MS. */
+  /**
+   * Shortest wait for each answer, ms (one retry). Default the session layer's REQUEST_TIMEOUT_MS
+   * (500, discv5-wire.md); it grows with measured round trips up to {@link maxRequestTimeoutMs}.
+   */
   requestTimeoutMs?: number
+  /** Longest wait for each answer, ms. Default the session layer's MAX_REQUEST_TIMEOUT_MS (2,000). */
+  maxRequestTimeoutMs?: number
   /** Distances a FINDNODE may ask for. Default {@link MAX_FINDNODE_DISTANCES}. */
   maxFindnodeDistances?: number
   metrics?: Metrics

@@ -16,13 +16,13 @@ import { cryptoRandom, PING_INTERVAL_MS, type Random, REFRESH_INTERVAL_MS, Routi
 import { noopMetrics } from '../metrics/registry.js'
 import { equalBytes } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
-import { normalizeIp } from '../util/ip.js'
 import { Discv5Error } from './errors.js'
 import { answerFindnode, MAX_FINDNODE_DISTANCES } from './findnode.js'
+import { ipInfo } from './ipinfo.js'
 import { type LookupHost, Lookups, RefreshSchedule } from './lookups.js'
 import { type ServiceMetrics, serviceMetrics } from './metrics.js'
 import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, verifyNodesRecords } from './node.js'
-import { type Discv5Options, FAILURE_CODE, isLoopbackText, type PongInfo, type RequestOptions } from './options.js'
+import { type Discv5Options, FAILURE_CODE, MAX_WELCOME_PINGS, type PongInfo, type RequestOptions } from './options.js'
 import { type Waiter, Waiters } from './pending.js'
 import { RecordBook } from './records.js'
 import {
@@ -72,6 +72,8 @@ export class Discv5Service {
   private refreshAt = Number.POSITIVE_INFINITY
   private readonly refreshPlan: RefreshSchedule
   private refreshing: Promise<void> | undefined
+  /** Welcome PINGs in flight. BOUNDED: MAX_WELCOME_PINGS. */
+  private welcomes = 0
 
   constructor(private readonly opts: Discv5Options) {
     this.clock = opts.clock ?? systemClock
@@ -84,6 +86,7 @@ export class Discv5Service {
       findEnr: (id) => this.recordOf(id),
       ...(opts.random && { random: opts.random }),
       ...(opts.requestTimeoutMs !== undefined && { requestTimeoutMs: opts.requestTimeoutMs }),
+      ...(opts.maxRequestTimeoutMs !== undefined && { maxRequestTimeoutMs: opts.maxRequestTimeoutMs }),
     })
     this.localId = opts.enr.nodeId
     this.masker = new HeaderMasker(this.localId)
@@ -163,11 +166,12 @@ export class Discv5Service {
       return false
     }
     if (this.closed) return true
-    const ip = normalizeIp(from.ip)
-    if (!ip) return this.drop('bad-address')
+    const info = ipInfo(from.ip)
+    if (!info) return this.drop('bad-address')
+    const ip = info.text
     const now = this.clock.now()
     // Loopback senders are local processes: each port gets its own per-IP bucket.
-    const verdict = this.limiter?.admit(isLoopbackText(ip) ? `${ip}:${from.port}` : ip, now) ?? 'ok'
+    const verdict = this.limiter?.admit(info.cls === 'loopback' ? `${ip}:${from.port}` : ip, now) ?? 'ok'
     if (verdict !== 'ok') return this.drop(verdict)
     const outs = this.sessions.handle({ kind: 'datagram', from: { ip, port: from.port }, data }, now)
     const mine = !outs.some((o) => o.kind === 'foreign')
@@ -234,9 +238,25 @@ export class Discv5Service {
     // Only a node whose record points at where it talks from goes into the table (sigp does the same).
     const n = nodeFromEnr(enr, this.mode)
     if (n && n.ip === node.addr.ip && n.udp === node.addr.port) {
-      this.table.addInbound(n, now)
+      const added = this.table.addInbound(n, now).outcome === 'added'
       this.tableChanged()
+      if (added) this.welcome(n)
     }
+  }
+
+  /** Check a node that just entered the table at once (see {@link MAX_WELCOME_PINGS}). */
+  private welcome(n: Discv5Node): void {
+    if (this.welcomes >= MAX_WELCOME_PINGS || this.closed) return
+    this.welcomes++
+    this.ping(n.enr)
+      .catch(() => {
+        if (this.closed) return
+        this.table.revalidation.onTimeout(n.id, this.clock.now())
+        this.tableChanged()
+      })
+      .finally(() => {
+        this.welcomes--
+      })
   }
 
   private respond(to: NodeAddress, msg: ResponseMessage): void {
@@ -468,14 +488,13 @@ export class Discv5Service {
 
   private scheduleRefresh(): void {
     if (this.closed) return
-    this.refreshAt = this.clock.now() + this.refreshPlan.nextDelay(this.table.size)
+    this.refreshAt = this.clock.now() + this.refreshPlan.nextDelay()
     this.arm()
   }
 
   /** One table refresh: seed the bootnodes, a lookup for our own id, then 3 random ones (go-ethereum `doRefresh`). */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
-      this.refreshPlan.started(this.table.size)
       this.seed()
       await this.lookups.refresh()
     })().finally(() => {

@@ -4,5 +4,6 @@
  * @module
  */
 export { peerKey } from './requests.js'
+export { MAX_REQUEST_TIMEOUT_MS, RttEstimator } from './rtt.js'
 export { Sessions } from './sessions.js'
 export * from './types.js'

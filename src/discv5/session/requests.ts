@@ -25,6 +25,16 @@ export interface ActiveRequest {
   readonly nonces: string[]
   retries: number
   handshakes: number
+  /** When the last packet carrying this request went out. */
+  sentAt: number
+  /**
+   * Our last handshake packet for this request and the challenge it answered: a repeat of that
+   * WHOAREYOU (the peer re-sends the same one to our retry) gets these bytes again, not a new
+   * handshake that would leave the two sides with different keys.
+   */
+  lastHandshake?: { challengeData: Uint8Array; data: Uint8Array; nonce: Uint8Array }
+  /** Times {@link lastHandshake} was re-sent. */
+  resends: number
   /** NODES packets received and expected (from the first packet's `total`). */
   nodesSeen: number
   nodesExpected: number
@@ -57,6 +67,8 @@ export class RequestTracker {
       nonces: [],
       retries: 0,
       handshakes: 0,
+      sentAt: 0,
+      resends: 0,
       nodesSeen: 0,
       nodesExpected: 1,
     }
@@ -85,10 +97,11 @@ export class RequestTracker {
     return this.byPeer.get(peer) ?? new Set()
   }
 
-  /** Record that `r` went out in a packet with `nonce`, due an answer by `deadline`. */
-  sent(r: ActiveRequest, nonce: Uint8Array, deadline: number): void {
+  /** Record that `r` went out at `now` in a packet with `nonce`, due an answer by `deadline`. */
+  sent(r: ActiveRequest, nonce: Uint8Array, now: number, deadline: number): void {
+    r.sentAt = now
     const hex = toHex(nonce)
-    r.nonces.push(hex)
+    if (!r.nonces.includes(hex)) r.nonces.push(hex)
     this.byNonce.set(hex, r)
     r.state = 'sent'
     this.deadlines.set(r, deadline)

@@ -42,6 +42,7 @@ import {
 } from '../wire/index.js'
 import { buildHandshake, type LocalIdentity, verifyHandshake } from './handshake.js'
 import { type ActiveRequest, peerKey, RequestTracker } from './requests.js'
+import { MAX_REQUEST_TIMEOUT_MS, RttEstimator } from './rtt.js'
 import type { Challenge, PendingHandshake, Session } from './state.js'
 import {
   HANDSHAKE_TIMEOUT_MS,
@@ -78,7 +79,8 @@ export class Sessions {
   private readonly privateKey: Uint8Array
   private readonly random: SessionRandom
   private readonly findEnr: (nodeId: Uint8Array) => Enr | undefined
-  private readonly requestTimeout: number
+  /** Round trips measured; sets how long each request waits. */
+  private readonly rtt: RttEstimator
   private readonly handshakeTimeout: number
   private readonly retries: number
   /** Unmasks headers of packets to us. */
@@ -102,7 +104,8 @@ export class Sessions {
     this.masker = new HeaderMasker(this.localId)
     this.findEnr = cfg.findEnr ?? (() => undefined)
     this.sessions = new Lru(cfg.maxSessions ?? MAX_SESSIONS)
-    this.requestTimeout = cfg.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
+    const base = cfg.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
+    this.rtt = new RttEstimator(base, Math.max(base, cfg.maxRequestTimeoutMs ?? MAX_REQUEST_TIMEOUT_MS))
     this.handshakeTimeout = cfg.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
     this.retries = cfg.retries ?? REQUEST_RETRIES
   }
@@ -121,6 +124,11 @@ export class Sessions {
   /** Requests outstanding (sent or queued). */
   get activeRequests(): number {
     return this.requests.size
+  }
+
+  /** How long a request sent now waits for its answer, ms (see {@link RttEstimator}). */
+  get requestTimeout(): number {
+    return this.rtt.timeout
   }
 
   /** True if we hold a session (confirmed or not) with this node at this endpoint. */
@@ -217,7 +225,7 @@ export class Sessions {
         this.random.bytes(MASKING_IV_SIZE),
       )
     }
-    this.requests.sent(r, nonce, now + this.requestTimeout)
+    this.requests.sent(r, nonce, now, now + this.rtt.timeout)
     out.push({ kind: 'transmit', to: contact.addr, data })
   }
 
@@ -337,7 +345,8 @@ export class Sessions {
       packet,
       challengeData: header,
       ...(enr && { enr }),
-      expires: now + this.handshakeTimeout,
+      // The handshake takes one round trip more than a request: while those run long, so does the challenge.
+      expires: now + Math.max(this.handshakeTimeout, 2 * this.rtt.timeout),
     })
     out.push({ kind: 'transmit', to: from, data: packet })
   }
@@ -347,6 +356,21 @@ export class Sessions {
     const r = this.requests.byPacketNonce(w.nonce)
     if (r?.state !== 'sent' || !sameAddr(r.request.contact.addr, from)) {
       out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou' })
+      return
+    }
+    // Karn's rule: only a request sent once gives a round trip that is surely its own.
+    if (r.retries === 0 && r.handshakes === 0) this.rtt.sample(now - r.sentAt)
+    const last = r.lastHandshake
+    if (last && equalBytes(last.challengeData, w.challengeData)) {
+      // The same challenge again (our retry met the peer's pending one): the same answer, so
+      // both sides keep one set of keys. A lost handshake is thereby sent again too.
+      if (r.resends >= MAX_HANDSHAKES_PER_REQUEST) {
+        out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou', detail: 'repeated challenge' })
+        return
+      }
+      r.resends++
+      this.requests.sent(r, last.nonce, now, now + this.rtt.timeout)
+      out.push({ kind: 'transmit', to: from, data: last.data })
       return
     }
     if (r.handshakes >= MAX_HANDSHAKES_PER_REQUEST) {
@@ -380,7 +404,8 @@ export class Sessions {
         }
       this.handshakes.set(r.peer, hs)
     }
-    this.requests.sent(r, built.value.nonce, now + this.requestTimeout)
+    r.lastHandshake = { challengeData: w.challengeData, data: built.value.data, nonce: built.value.nonce }
+    this.requests.sent(r, built.value.nonce, now, now + this.rtt.timeout)
     out.push({ kind: 'transmit', to: from, data: built.value.data })
   }
 
@@ -465,13 +490,16 @@ export class Sessions {
       out.push({ kind: 'discarded', from: from.addr, reason: 'unsolicited-response', detail: msg.type })
       return
     }
+    // TALKRESP waits for the application, so only PONG and the first NODES time the round trip.
+    if (r.retries === 0 && r.resends === 0 && r.nodesSeen === 0 && msg.type !== 'TALKRESP')
+      this.rtt.sample(now - r.sentAt)
     if (msg.type === 'NODES') {
       if (r.nodesSeen === 0) r.nodesExpected = Math.min(Math.max(msg.total, 1), MAX_NODES_RESPONSES)
       r.nodesSeen++
     }
     const done = r.nodesSeen >= r.nodesExpected || msg.type !== 'NODES'
     if (done) this.complete(r, now, out)
-    else this.requests.deadlines.set(r, now + this.requestTimeout)
+    else this.requests.deadlines.set(r, now + this.rtt.timeout)
     out.push({ kind: 'response', request: r.request, from, msg, done })
   }
 

@@ -154,8 +154,13 @@ export interface SessionsConfig {
   random?: SessionRandom
   /** Default {@link MAX_SESSIONS}. */
   maxSessions?: number
-  /** Default {@link REQUEST_TIMEOUT_MS}. */
+  /** The shortest wait for an answer, ms. Default {@link REQUEST_TIMEOUT_MS}. */
   requestTimeoutMs?: number
+  /**
+   * The longest wait for an answer while round trips run long, ms. Default MAX_REQUEST_TIMEOUT_MS
+   * (2 s, at least `requestTimeoutMs`); equal to `requestTimeoutMs` for a fixed timeout.
+   */
+  maxRequestTimeoutMs?: number
   /** Default {@link HANDSHAKE_TIMEOUT_MS}. */
   handshakeTimeoutMs?: number
   /** Default {@link REQUEST_RETRIES}. */

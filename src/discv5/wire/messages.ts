@@ -182,6 +182,21 @@ function encodeNodes(m: NodesMessage): Uint8Array {
   return out
 }
 
+/**
+ * Encoded size of a NODES message with request id `reqId`, `total` and records whose raw sizes
+ * add up to `recordBytes`, worked out without encoding it.
+ */
+export function nodesMessageSize(reqId: RequestId, total: number, recordBytes: number): number {
+  const payload = encode(reqId).length + encode(total).length + rlpListHeaderSize(recordBytes) + recordBytes
+  return 1 + rlpListHeaderSize(payload) + payload
+}
+
+function rlpListHeaderSize(payload: number): number {
+  let n = 1
+  for (let x = payload; payload >= 56 && x > 0; x = Math.floor(x / 256)) n++
+  return n
+}
+
 function rlpListHeader(payload: number): Uint8Array {
   if (payload < 56) return Uint8Array.of(0xc0 + payload)
   const len: number[] = []

@@ -11,7 +11,7 @@ import {
   MESSAGE_AUTHDATA_SIZE,
   STATIC_HEADER_SIZE,
 } from './constants.js'
-import { encodeMessage, type NodesMessage, type RequestId } from './messages.js'
+import { type NodesMessage, nodesMessageSize, type RequestId } from './messages.js'
 
 /** Largest message plaintext that fits an ordinary message packet of {@link MAX_PACKET_SIZE}. */
 export const MAX_MESSAGE_PLAINTEXT =
@@ -24,15 +24,19 @@ export const MAX_MESSAGE_PLAINTEXT =
  * cannot fit a packet on its own.
  */
 export function packNodes(reqId: RequestId, records: readonly Uint8Array[]): NodesMessage[] {
+  // `total` encodes in one byte for any realistic count; size with the largest one-byte value.
+  const fits = (recordBytes: number) => nodesMessageSize(reqId, 0x7f, recordBytes) <= MAX_MESSAGE_PLAINTEXT
   const groups: Uint8Array[][] = [[]]
+  let bytes = 0
   for (const r of records) {
     const current = groups[groups.length - 1] as Uint8Array[]
-    // `total` encodes in one byte for any realistic count; size with the largest one-byte value.
-    const fits = (enrs: Uint8Array[]) =>
-      encodeMessage({ type: 'NODES', reqId, total: 0x7f, enrs }).length <= MAX_MESSAGE_PLAINTEXT
-    if (fits([...current, r])) current.push(r)
-    else if (fits([r])) groups.push([r])
-    else throw new RangeError(`record of ${r.length} bytes does not fit a NODES packet`)
+    if (fits(bytes + r.length)) {
+      current.push(r)
+      bytes += r.length
+    } else if (fits(r.length)) {
+      groups.push([r])
+      bytes = r.length
+    } else throw new RangeError(`record of ${r.length} bytes does not fit a NODES packet`)
   }
   return groups.map((enrs) => ({ type: 'NODES', reqId, total: groups.length, enrs }))
 }

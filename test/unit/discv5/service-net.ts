@@ -5,6 +5,7 @@ import { seededRandom } from '../../../src/kademlia/index.js'
 import type { MemoryEndpoint } from '../../../src/sim/network.js'
 import { MemoryNetwork } from '../../../src/sim/network.js'
 import { VirtualClock } from '../../../src/util/clock.js'
+import { HeapClock } from './heap-clock.js'
 import { keyFromSeed } from './session-harness.js'
 
 export interface TestNode {
@@ -24,11 +25,21 @@ export interface Sent {
 }
 
 export class V5Net {
-  readonly clock = new VirtualClock()
-  readonly net = new MemoryNetwork({ clock: this.clock, latencyMs: 1 })
+  readonly clock: VirtualClock | HeapClock
+  readonly net: MemoryNetwork
   readonly nodes: TestNode[] = []
-  /** Every datagram sent by a service, in order. */
+  /** Every datagram sent by a service, in order (unless constructed with `record: false`). */
   readonly sent: Sent[] = []
+  /** Datagrams sent by the services. */
+  datagrams = 0
+  private readonly record: boolean
+
+  /** `record: false` keeps no log of datagrams; `heapClock` runs on a {@link HeapClock} (large networks). */
+  constructor(o: { record?: boolean; heapClock?: boolean } = {}) {
+    this.record = o.record ?? true
+    this.clock = o.heapClock ? new HeapClock() : new VirtualClock()
+    this.net = new MemoryNetwork({ clock: this.clock, latencyMs: 1 })
+  }
   /** Return false to drop a datagram a service sends. */
   tap: (s: Sent) => boolean = () => true
 
@@ -43,7 +54,8 @@ export class V5Net {
       enr,
       send: (data, to) => {
         const s = { from: ep.address, to, data }
-        this.sent.push(s)
+        this.datagrams++
+        if (this.record) this.sent.push(s)
         if (this.tap(s)) ep.send(data, to)
       },
       clock: this.clock,

@@ -13,6 +13,7 @@ import {
   MAX_PACKET_SIZE,
   MIN_PACKET_SIZE,
   maskHeader,
+  nodesMessageSize,
   packNodes,
   type WireErrorCode,
 } from '../../../src/discv5/wire/index.js'
@@ -249,6 +250,20 @@ describe('discv5 wire: NODES packing', () => {
       msgs.flatMap((m) => m.enrs),
       records,
     )
+  })
+  test('the NODES size worked out without encoding equals the encoded size', () => {
+    let seed = 7
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0
+      return seed % n
+    }
+    for (let i = 0; i < 300; i++) {
+      const reqId = new Uint8Array(next(9)).map(() => next(256))
+      const total = [0, 1, 5, 0x7f, 0x80, 300][next(6)] as number
+      const enrs = Array.from({ length: next(20) }, () => new Uint8Array(1 + next(400)))
+      const bytes = enrs.reduce((a, r) => a + r.length, 0)
+      assert.equal(nodesMessageSize(reqId, total, bytes), encodeMessage({ type: 'NODES', reqId, total, enrs }).length)
+    }
   })
   test('no records still answers with one empty NODES; an impossible record is refused', () => {
     assert.deepEqual(packNodes(Uint8Array.of(1), []), [{ type: 'NODES', reqId: Uint8Array.of(1), total: 1, enrs: [] }])
