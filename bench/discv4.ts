@@ -466,7 +466,7 @@ if (values.side === 'ours' || values.side === 'dpt' || values.side === 'virtual'
   if (oursMarginal.length) {
     const mo = median(oursMarginal)
     row(
-      `  marginal RSS per node (${half} → ${n} nodes)`,
+      `  same, marginal (${half} → ${n} nodes)`,
       mo,
       dptMarginal.length ? median(dptMarginal) : undefined,
       'KiB',
