@@ -12,7 +12,6 @@ export {
   MIN_RELAYED_UDP_PORT,
   makeNode,
   nodeFromNeighbor,
-  nodeKey,
   nodeToEnode,
   type SocketAddr,
   withRecord,

@@ -24,24 +24,6 @@ export interface Discv4Node {
   readonly enr?: Enr
 }
 
-const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef')
-const ASCII = new TextDecoder('latin1')
-
-/**
- * A node id as lowercase hex, the key of endpoint proofs and pending replies: the same text as
- * util `toHex`, but one flat string (~90 bytes of heap) where `toHex`'s `+=` loop leaves a rope
- * of 32 pieces (~870 bytes) in every map entry that keeps it.
- */
-export function nodeKey(id: Uint8Array): string {
-  const out = new Uint8Array(id.length * 2)
-  for (let i = 0; i < id.length; i++) {
-    const b = id[i] as number
-    out[2 * i] = HEX_DIGITS[b >> 4] as number
-    out[2 * i + 1] = HEX_DIGITS[b & 15] as number
-  }
-  return ASCII.decode(out)
-}
-
 /** Where a datagram came from or goes to. */
 export interface SocketAddr {
   ip: string

@@ -22,13 +22,13 @@ import {
   runLookup,
 } from '../kademlia/index.js'
 import { type Counter, type Gauge, type Metrics, noopMetrics } from '../metrics/registry.js'
-import { equalBytes } from '../util/bytes.js'
+import { equalBytes, toHex } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { normalizeIp } from '../util/ip.js'
 import { Discv4Core } from './core.js'
 import { Discv4Error } from './errors.js'
 import { RandomNodes } from './iterator.js'
-import { type Discv4Node, isLanText, nodeFromNeighbor, nodeKey, type SocketAddr, withRecord } from './node.js'
+import { type Discv4Node, isLanText, nodeFromNeighbor, type SocketAddr, withRecord } from './node.js'
 import { PendingRequests, type Waiter } from './pending.js'
 import { RateLimiter, type RateLimitOptions } from './ratelimit.js'
 import { verifyRecord } from './record.js'
@@ -171,7 +171,7 @@ export class Discv4Service {
     const d = r.value
     if (equalBytes(d.fromId, this.localId)) return this.drop('self')
     this.receivedCounter.inc({ kind: d.packet.kind })
-    this.dispatch(d, nodeKey(d.fromId), ip, from.port, now)
+    this.dispatch(d, toHex(d.fromId), ip, from.port, now)
     return true
   }
 
@@ -265,7 +265,7 @@ export class Discv4Service {
   private maybeFetchRecord(node: Discv4Node, remoteSeq: bigint | undefined): void {
     const cur = this.table.get(node.id)
     if (remoteSeq === undefined || !cur || remoteSeq <= (cur.seq ?? 0n)) return
-    const key = nodeKey(node.id)
+    const key = toHex(node.id)
     if (this.fetching.has(key) || this.fetching.size >= MAX_RECORD_FETCHES) return
     this.fetching.add(key)
     this.requestEnr(cur)
@@ -293,7 +293,7 @@ export class Discv4Service {
     const { bytes, hash } = encodePacket(this.opts.privateKey, packet)
     const token = kind === 'neighbors' ? undefined : hash
     const transmit = () => this.opts.send(bytes, { ip: node.ip, port: node.udp })
-    return this.pending.start<T>(node, nodeKey(node.id), kind, token, transmit, signal)
+    return this.pending.start<T>(node, toHex(node.id), kind, token, transmit, signal)
   }
 
   private scheduleRevalidation(): void {
@@ -394,7 +394,7 @@ export class Discv4Service {
     kind: ReplyKind,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    const key = nodeKey(node.id)
+    const key = toHex(node.id)
     const proofs = this.core.proofs
     const assumed = proofs.knowsUs(key, node.ip, this.clock.now())
     for (let attempt = 0; ; attempt++) {

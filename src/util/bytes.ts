@@ -1,12 +1,20 @@
 /** Byte helpers shared by every layer. Uint8Array everywhere; Buffer only at the I/O edges. */
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0))
 
-/** Lower-case hex without a 0x prefix. */
+/**
+ * Lower-case hex without a 0x prefix, as one flat string: node ids in hex key many long-lived
+ * maps, and a `+=` loop would leave each as a rope of pieces (~870 bytes instead of ~90 for 32 bytes).
+ */
 export function toHex(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i] as number]
-  return s
+  if (bytes.length > 64) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  const codes = new Array<number>(bytes.length * 2)
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number
+    codes[2 * i] = HEX_CODES[b >> 4] as number
+    codes[2 * i + 1] = HEX_CODES[b & 15] as number
+  }
+  return String.fromCharCode(...codes)
 }
 
 /** Error thrown for malformed hex text given by a caller. */

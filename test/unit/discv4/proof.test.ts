@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { Discv4Core } from '../../../src/discv4/core.js'
-import { nodeKey } from '../../../src/discv4/node.js'
 import { BOND_EXPIRATION_MS, EndpointProofs } from '../../../src/discv4/proof.js'
 import { LATE_PONG_GRACE_MS, MAX_FINDNODE_RESULTS, ReplyMatcher } from '../../../src/discv4/replies.js'
 import type { DecodedPacket } from '../../../src/discv4/wire/codec.js'
 import type { NeighborNode, Packet } from '../../../src/discv4/wire/packets.js'
-import { toHex } from '../../../src/util/bytes.js'
 
 const A = 'aa'.repeat(32)
 const IP = '10.0.0.1'
@@ -245,18 +243,5 @@ describe('discv4 inbound rules', () => {
     assert.deepEqual(c.receive(resp(tok(5)), A, IP, T0), { kind: 'drop', reason: 'unsolicited' })
     const r = c.receive(resp(tok(4)), A, IP, T0)
     assert.equal(r.kind === 'reply' && r.pending.ctx, 'enr')
-  })
-})
-
-describe('discv4 node keys', () => {
-  test('nodeKey is the lowercase hex of the id, as toHex writes it', () => {
-    for (const id of [
-      new Uint8Array(32),
-      new Uint8Array(32).fill(0xff),
-      Uint8Array.from({ length: 32 }, (_, i) => i * 8),
-    ]) {
-      assert.equal(nodeKey(id), toHex(id))
-    }
-    assert.equal(nodeKey(Uint8Array.of(0x0a, 0xb0)), '0ab0')
   })
 })
