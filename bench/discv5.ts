@@ -39,6 +39,7 @@ import { logDistance } from '../src/crypto/index.js'
 import { type Discv5Options, Discv5Service } from '../src/discv5/index.js'
 import { Enr, generatePrivateKey } from '../src/index.js'
 import { BUCKET_SIZE } from '../src/kademlia/index.js'
+import { MetricsRegistry } from '../src/metrics/registry.js'
 import { UdpTransport } from '../src/transport/udp.js'
 import { fromHex, toHex } from '../src/util/bytes.js'
 import { row } from './_harness.js'
@@ -75,10 +76,14 @@ interface Node {
   /** Its record as text (both sides read the other's). */
   enrText: string
   tableSize(): number
+  /** Members per log-distance (index d - 1), when the implementation tells. */
+  buckets?(): number[]
   lookup(target: Uint8Array): Promise<unknown>
   /** PING the node of `enrText`. */
   ping(enrText: string): Promise<unknown>
   dropped(): Map<string, number>
+  /** Start talking (ours: seed the table, start revalidation and refresh; chainsafe: already started). */
+  start(): void
   stop(): Promise<void>
 }
 
@@ -99,18 +104,17 @@ async function ourNode(boot: string | undefined, opts: Partial<Discv5Options> = 
     privateKey: key,
     enr,
     send: (d, to) => udp.send(d, to),
-    refresh: false, // driven from outside, as chainsafe is
     ...(boot && { bootnodes: [Enr.decodeText(boot)] }),
     ...opts,
   })
   udp.onDatagram((d, from) => svc.handle(d, from))
-  svc.start()
   /** BOUNDED: records of the few nodes a bench run pings. */
   const records = new Map<string, Enr>()
   return {
     id: enr.nodeId,
     enrText: enr.encodeText(),
     tableSize: () => svc.table.size,
+    buckets: () => svc.table.bucketSizes(),
     lookup: (t) => svc.lookup(t),
     ping: (text) => {
       const r = records.get(text) ?? Enr.decodeText(text)
@@ -118,6 +122,7 @@ async function ourNode(boot: string | undefined, opts: Partial<Discv5Options> = 
       return svc.ping(r)
     },
     dropped: () => svc.dropped,
+    start: () => svc.start(),
     stop: async () => {
       await svc.close()
       await udp.close()
@@ -152,12 +157,20 @@ async function theirNode(boot: string | undefined): Promise<Node> {
       return d.sendPing(r)
     },
     dropped: () => new Map(),
+    start: () => {},
     stop: () => d.stop(),
   }
 }
 
+/** A node of `side`, not started. */
 const make = (side: Side, boot?: string, opts?: Partial<Discv5Options>) =>
   side === 'ours' ? ourNode(boot, opts) : theirNode(boot)
+/** A started node of `side`. */
+const started = async (side: Side, boot?: string, opts?: Partial<Discv5Options>) => {
+  const n = await make(side, boot, opts)
+  n.start()
+  return n
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)] as number
@@ -166,10 +179,10 @@ const randomId = () => crypto.getRandomValues(new Uint8Array(32))
 
 /** First contact, `SAMPLES` times with a fresh caller each: [median ms, p90 ms]. */
 async function contact(side: Side): Promise<Record<string, number>> {
-  const server = await make(side)
+  const server = await started(side)
   const ms: number[] = []
   for (let i = 0; i < SAMPLES + 3; i++) {
-    const client = await make(side)
+    const client = await started(side)
     const t0 = performance.now()
     await client.ping(server.enrText)
     if (i >= 3) ms.push(performance.now() - t0) // the first few warm up the code
@@ -182,8 +195,8 @@ async function contact(side: Side): Promise<Record<string, number>> {
 /** PINGs per second over one session: one at a time, then 16 in flight. */
 async function pings(side: Side): Promise<Record<string, number>> {
   const opts = { rateLimit: PING_BENCH_LIMITS }
-  const server = await make(side, undefined, opts)
-  const client = await make(side, undefined, opts)
+  const server = await started(side, undefined, opts)
+  const client = await started(side, undefined, opts)
   await client.ping(server.enrText)
   const rate = async (window: number) => {
     for (let i = 0; i < 200; i++) await client.ping(server.enrText)
@@ -224,37 +237,59 @@ async function network(side: Side, n: number): Promise<Record<string, number | s
   global.gc?.()
   const rss0 = process.memoryUsage().rss
   const nodes: Node[] = []
-  for (let i = 0; i < n; i++) nodes.push(await make(side, nodes[0]?.enrText))
+  const metrics = new MetricsRegistry()
+  for (let i = 0; i < n; i++) nodes.push(await make(side, nodes[0]?.enrText, { metrics }))
   const ids = nodes.map((x) => x.id)
   const caps = nodes.map((x) => capacity(x.id, ids))
   const fill = () => median(nodes.map((x, i) => x.tableSize() / (caps[i] as number)))
   let running = true
   let lookups = 0
-  const drivers = nodes.map(async (x) => {
-    await x.lookup(x.id).catch(() => {})
-    lookups++
-    while (running) {
-      await sleep(1000)
-      if (!running) break
-      await x.lookup(randomId()).catch(() => {})
+  const drive = () =>
+    nodes.map(async (x) => {
+      await x.lookup(x.id).catch(() => {})
       lookups++
-    }
-  })
+      while (running) {
+        await sleep(1000)
+        if (!running) break
+        await x.lookup(randomId()).catch(() => {})
+        lookups++
+      }
+    })
   const lag = monitorEventLoopDelay({ resolution: 10 })
   lag.enable()
   const cpu0 = process.cpuUsage()
   const start = performance.now()
+  for (const x of nodes) x.start()
+  const drivers = drive()
   let t50 = Number.NaN
   let t90 = Number.NaN
   let f = 0
+  const trace: string[] = []
   while (performance.now() - start < SECONDS * 1000 && Number.isNaN(t90)) {
     await sleep(250)
     f = fill()
     const t = (performance.now() - start) / 1000
+    if (t >= trace.length * 5) trace.push(`${t.toFixed(0)}s ${(f * 100).toFixed(0)}%`)
     if (f >= 0.5 && Number.isNaN(t50)) t50 = t
     if (f >= 0.9 && Number.isNaN(t90)) t90 = t
   }
   const fillCpu = process.cpuUsage(cpu0)
+  // Where the missing members are: mean members / mean capacity of the 8 farthest distances.
+  const have = new Array<number>(8).fill(0)
+  const could = new Array<number>(8).fill(0)
+  for (const x of nodes) {
+    const sizes = x.buckets?.()
+    if (!sizes) break
+    const at = new Array<number>(8).fill(0)
+    for (const y of nodes) {
+      const r = 256 - logDistance(x.id, y.id)
+      if (r < 8 && y !== x) at[r] = (at[r] as number) + 1
+    }
+    for (let r = 0; r < 8; r++) {
+      have[r] = (have[r] as number) + (sizes[255 - r] as number)
+      could[r] = (could[r] as number) + Math.min(BUCKET_SIZE, at[r] as number)
+    }
+  }
   lag.disable()
   const fillSeconds = (performance.now() - start) / 1000
   running = false
@@ -281,6 +316,26 @@ async function network(side: Side, n: number): Promise<Record<string, number | s
     rssPerNode,
     lagP50: lag.percentile(50) / 1e6,
     lagP99: lag.percentile(99) / 1e6,
+    trace: trace.join(', '),
+    deciles: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]
+      .map((q) =>
+        (
+          quantile(
+            nodes.map((x, i) => x.tableSize() / (caps[i] as number)),
+            q,
+          ) * 100
+        ).toFixed(0),
+      )
+      .join(' '),
+    requests: metrics
+      .render()
+      .split('\n')
+      .filter((l) => l.startsWith('discv5_requests_total{') && !l.includes('outcome="ok"'))
+      .map((l) => l.replace('discv5_requests_total', ''))
+      .join(' '),
+    byDistance: have
+      .map((h, r) => `d${256 - r} ${(h / n).toFixed(1)}/${((could[r] as number) / n).toFixed(1)}`)
+      .join(' '),
     dropped: [...dropped].map(([k, v]) => `${k}=${v}`).join(' ') || 'none',
   }
 }
@@ -364,7 +419,7 @@ if (PARTS.includes('net')) {
     ] as const)
       if (r)
         console.log(
-          `  ${s}: filling took ${Number(r.fillCpuSeconds).toFixed(1)} s CPU in ${Number(r.fillSeconds).toFixed(1)} s, ${r.driverLookups} driver lookups, event-loop delay p50 ${Number(r.lagP50).toFixed(0)} ms p99 ${Number(r.lagP99).toFixed(0)} ms; dropped: ${r.dropped}`,
+          `  ${s}: filling took ${Number(r.fillCpuSeconds).toFixed(1)} s CPU in ${Number(r.fillSeconds).toFixed(1)} s, ${r.driverLookups} driver lookups (fill: ${r.trace}), event-loop delay p50 ${Number(r.lagP50).toFixed(0)} ms p99 ${Number(r.lagP99).toFixed(0)} ms; dropped: ${r.dropped}`,
         )
   }
   console.log(`  (a side that never got there counts as ${SECONDS} s; ours: IP and rate limits at their defaults)`)

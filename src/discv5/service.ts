@@ -10,6 +10,7 @@
  * ./talk.ts; record checks: ./node.ts; requests: ./pending.ts; lookups: ./lookups.ts.
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import { RateLimiter } from '../discv4/ratelimit.js'
 import type { Enr } from '../enr/index.js'
 import { cryptoRandom, PING_INTERVAL_MS, type Random, REFRESH_INTERVAL_MS, RoutingTable } from '../kademlia/index.js'
@@ -19,7 +20,7 @@ import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { Discv5Error } from './errors.js'
 import { answerFindnode, MAX_FINDNODE_DISTANCES } from './findnode.js'
 import { ipInfo } from './ipinfo.js'
-import { type LookupHost, Lookups, RefreshSchedule } from './lookups.js'
+import { JOINING_RANDOM_LOOKUPS, type LookupHost, Lookups, REFRESH_RANDOM_LOOKUPS, RefreshSchedule } from './lookups.js'
 import { type ServiceMetrics, serviceMetrics } from './metrics.js'
 import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, verifyNodesRecords } from './node.js'
 import { type Discv5Options, FAILURE_CODE, MAX_WELCOME_PINGS, type PongInfo, type RequestOptions } from './options.js'
@@ -76,6 +77,8 @@ export class Discv5Service {
   private welcomes = 0
 
   constructor(private readonly opts: Discv5Options) {
+    // Every request in flight listens on it (at most MAX_ACTIVE_REQUESTS): not a leak.
+    setMaxListeners(0, this.closing.signal)
     this.clock = opts.clock ?? systemClock
     this.random = opts.random ?? cryptoRandom
     this.mode = opts.ipMode ?? 'dual'
@@ -492,11 +495,14 @@ export class Discv5Service {
     this.arm()
   }
 
-  /** One table refresh: seed the bootnodes, a lookup for our own id, then 3 random ones (go-ethereum `doRefresh`). */
+  /**
+   * One table refresh: seed the bootnodes, a lookup for our own id, then random ones: 3 as
+   * go-ethereum's `doRefresh`, 1 while joining (see {@link JOINING_RANDOM_LOOKUPS}).
+   */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       this.seed()
-      await this.lookups.refresh()
+      await this.lookups.refresh(this.refreshPlan.joining ? JOINING_RANDOM_LOOKUPS : REFRESH_RANDOM_LOOKUPS)
     })().finally(() => {
       this.refreshing = undefined
     })

@@ -17,7 +17,7 @@
  */
 import { isValidPrivateKey, KeyError, nodeIdFromPublicKey, publicKeyCompressed } from '../../crypto/index.js'
 import type { Enr } from '../../enr/index.js'
-import { equalBytes } from '../../util/bytes.js'
+import { equalBytes, toHex } from '../../util/bytes.js'
 import { Lru } from '../../util/lru.js'
 import {
   aesGcmDecrypt,
@@ -93,6 +93,14 @@ export class Sessions {
   private readonly requests = new RequestTracker()
   /** BOUNDED: each entry has an initiator among the active requests. */
   private readonly handshakes = new Map<string, PendingHandshake>()
+  /**
+   * Nonces of the packets of a request that drove a handshake and then gave up (no WHOAREYOU
+   * came, or our handshake packet was lost), by hex nonce, with the peer they went to. The peer
+   * keeps repeating its pending challenge, which references such a packet, until the challenge
+   * expires (go-ethereum does the same); our next request to it answers that challenge instead
+   * of ignoring it until then. BOUNDED: MAX_PENDING_CHALLENGES, LRU.
+   */
+  private readonly abandoned = new Lru<string, string>(MAX_PENDING_CHALLENGES)
 
   constructor(cfg: SessionsConfig) {
     if (!isValidPrivateKey(cfg.privateKey)) throw new KeyError('invalid private key')
@@ -260,6 +268,7 @@ export class Sessions {
   }
 
   private fail(r: ActiveRequest, error: RequestFailure, now: number, out: SessionOutput[]): void {
+    if (this.handshakes.get(r.peer)?.initiator === r) for (const n of r.nonces) this.abandoned.set(n, r.peer)
     this.requests.remove(r)
     out.push({ kind: 'request-failed', request: r.request, error })
     const hs = this.handshakes.get(r.peer)
@@ -353,13 +362,14 @@ export class Sessions {
 
   /** discv5-theory.md step 3: answer a WHOAREYOU for one of our requests with a handshake packet. */
   private onWhoareyou(from: SocketAddr, w: WhoareyouPacket, now: number, out: SessionOutput[]): void {
-    const r = this.requests.byPacketNonce(w.nonce)
+    const own = this.requests.byPacketNonce(w.nonce)
+    const r = own ?? this.heirOf(w.nonce)
     if (r?.state !== 'sent' || !sameAddr(r.request.contact.addr, from)) {
       out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou' })
       return
     }
     // Karn's rule: only a request sent once gives a round trip that is surely its own.
-    if (r.retries === 0 && r.handshakes === 0) this.rtt.sample(now - r.sentAt)
+    if (own && r.retries === 0 && r.handshakes === 0) this.rtt.sample(now - r.sentAt)
     const last = r.lastHandshake
     if (last && equalBytes(last.challengeData, w.challengeData)) {
       // The same challenge again (our retry met the peer's pending one): the same answer, so
@@ -407,6 +417,16 @@ export class Sessions {
     r.lastHandshake = { challengeData: w.challengeData, data: built.value.data, nonce: built.value.nonce }
     this.requests.sent(r, built.value.nonce, now, now + this.rtt.timeout)
     out.push({ kind: 'transmit', to: from, data: built.value.data })
+  }
+
+  /**
+   * The request now opening a handshake with the peer that an abandoned packet (`nonce`) went
+   * to, if it has not met a challenge yet: it answers the challenge the peer still holds.
+   */
+  private heirOf(nonce: Uint8Array): ActiveRequest | undefined {
+    const peer = this.abandoned.peek(toHex(nonce))
+    const hs = peer === undefined ? undefined : this.handshakes.get(peer)
+    return hs && hs.initiator.handshakes === 0 ? hs.initiator : undefined
   }
 
   /** discv5-theory.md step 4: verify a handshake against our challenge and open the session. */

@@ -60,6 +60,28 @@ describe('discv5 sessions: timing', () => {
     assert.equal(net.take(a, 'request-failed').length + net.take(b, 'request-failed').length, 0)
   })
 
+  test('after a request whose handshake was lost gives up, the next one answers the challenge the peer repeats', () => {
+    const net = new Net()
+    const a = net.add('a', 30301)
+    const b = net.add('b', 30302, { handshakeTimeoutMs: 5_000 })
+    net.drop = (d) => d.from === a.addr && kindOf(b, d) === 'handshake'
+    net.ping(a, b)
+    net.run()
+    net.advance(500) // retry over the unconfirmed session: B repeats its challenge, A answers, lost again
+    net.run()
+    net.advance(500)
+    assert.equal(net.take(a, 'request-failed').length, 1)
+    net.drop = () => false
+    net.ping(a, b) // a new random packet: B still holds the challenge that references the first one
+    net.run()
+    assert.equal(net.take(a, 'response').length, 1)
+    assert.equal(net.take(b, 'established').length, 1)
+    assert.deepEqual(
+      net.take(a, 'discarded').map((d) => d.reason),
+      [],
+    )
+  })
+
   test('the request timeout grows with slow round trips, so a slow answer is not re-sent, and shrinks back', () => {
     const net = new Net()
     const a = net.add('a', 30301)
