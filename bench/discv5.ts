@@ -7,10 +7,13 @@
 //            handshake + PING -> PONG), wall time at the caller; median and p90 of --samples.
 //   ping     PING/PONG per second over one established session: one at a time, and 16 in flight.
 //   net      --nodes networks (default 100 and 300) in one process: node 0 is the bootnode, every
-//            node knows only it, then each runs the same driver (a lookup for its own id, then a
-//            random lookup every second). Time until the median table fill reaches 50% and 90%,
-//            CPU per lookup once filled (process CPU, all nodes' work included, over --lookups
-//            lookups from different nodes), RSS per node once filled.
+//            node knows only it. All nodes are created, then started at once, and each runs the
+//            same driver (a lookup for its own id, then a random lookup every second); each side
+//            also does what it does by default (ours: its refresh loop, a self lookup and a random
+//            one at 0, 2, 6, 14, 30 s...; chainsafe has none). Time from the start until the
+//            median table fill reaches 50% and 90%, CPU per lookup once filled (process CPU, all
+//            nodes' work included, over --lookups lookups from different nodes, after the drivers
+//            stopped), RSS per node once filled.
 //
 // Table fill of a node = table size / what it could hold: for each log-distance, min(16, other
 // nodes of the network at that distance), from the actual node ids. The median over nodes is read
@@ -274,6 +277,16 @@ async function network(side: Side, n: number): Promise<Record<string, number | s
     if (f >= 0.9 && Number.isNaN(t90)) t90 = t
   }
   const fillCpu = process.cpuUsage(cpu0)
+  const deciles = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]
+    .map((q) =>
+      (
+        quantile(
+          nodes.map((x, i) => x.tableSize() / (caps[i] as number)),
+          q,
+        ) * 100
+      ).toFixed(0),
+    )
+    .join(' ')
   // Where the missing members are: mean members / mean capacity of the 8 farthest distances.
   const have = new Array<number>(8).fill(0)
   const could = new Array<number>(8).fill(0)
@@ -317,25 +330,16 @@ async function network(side: Side, n: number): Promise<Record<string, number | s
     lagP50: lag.percentile(50) / 1e6,
     lagP99: lag.percentile(99) / 1e6,
     trace: trace.join(', '),
-    deciles: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]
-      .map((q) =>
-        (
-          quantile(
-            nodes.map((x, i) => x.tableSize() / (caps[i] as number)),
-            q,
-          ) * 100
-        ).toFixed(0),
-      )
-      .join(' '),
+    deciles,
     requests: metrics
       .render()
       .split('\n')
       .filter((l) => l.startsWith('discv5_requests_total{') && !l.includes('outcome="ok"'))
       .map((l) => l.replace('discv5_requests_total', ''))
       .join(' '),
-    byDistance: have
-      .map((h, r) => `d${256 - r} ${(h / n).toFixed(1)}/${((could[r] as number) / n).toFixed(1)}`)
-      .join(' '),
+    byDistance: !nodes[0]?.buckets
+      ? ''
+      : have.map((h, r) => `d${256 - r} ${(h / n).toFixed(1)}/${((could[r] as number) / n).toFixed(1)}`).join(' '),
     dropped: [...dropped].map(([k, v]) => `${k}=${v}`).join(' ') || 'none',
   }
 }
@@ -413,13 +417,13 @@ if (PARTS.includes('net')) {
       'chainsafe',
     )
     row(`${n} nodes: RSS per node, filled`, num(o, 'rssPerNode') ?? 0, num(t, 'rssPerNode'), 'MB', 'chainsafe')
-    for (const [s, r] of [
+    for (const [side, r] of [
       ['ours', o],
       ['chainsafe', t],
     ] as const)
       if (r)
         console.log(
-          `  ${s}: filling took ${Number(r.fillCpuSeconds).toFixed(1)} s CPU in ${Number(r.fillSeconds).toFixed(1)} s, ${r.driverLookups} driver lookups (fill: ${r.trace}), event-loop delay p50 ${Number(r.lagP50).toFixed(0)} ms p99 ${Number(r.lagP99).toFixed(0)} ms; dropped: ${r.dropped}`,
+          `  ${side}: filling took ${Number(r.fillCpuSeconds).toFixed(1)} s CPU in ${Number(r.fillSeconds).toFixed(1)} s, ${r.driverLookups} driver lookups; event-loop delay p50 ${Number(r.lagP50).toFixed(0)} ms p99 ${Number(r.lagP99).toFixed(0)} ms\n    median fill: ${r.trace}; fill deciles at the end (%): ${r.deciles}${r.byDistance ? `\n    members/could hold, mean, by distance: ${r.byDistance}` : ''}${r.requests ? `\n    failed requests: ${r.requests}` : ''}${side === 'ours' ? `\n    dropped: ${r.dropped}` : ''}`,
         )
   }
   console.log(`  (a side that never got there counts as ${SECONDS} s; ours: IP and rate limits at their defaults)`)

@@ -8,7 +8,6 @@ import type { IpLimitOptions, Random } from '../kademlia/index.js'
 import type { Metrics } from '../metrics/registry.js'
 import type { Clock } from '../util/clock.js'
 import type { Discv5Error } from './errors.js'
-import { ipInfo } from './ipinfo.js'
 import type { IpMode } from './node.js'
 import type { RequestFailure, SocketAddr } from './session/index.js'
 import type { AddrVotesOptions } from './votes.js'
@@ -23,18 +22,6 @@ export const MAX_KNOWN_RECORDS = 1024
  * table in seconds, then refreshes at go-ethereum's pace.
  */
 export const FAST_REFRESH_MS = 2_000
-
-/**
- * Liveness checks (one PING over the new session) of nodes that entered the table after their
- * handshake, in flight at once; more wait for revalidation. Ours: discv5-theory.md "Table
- * Maintenance In Practice" asks for liveness checks asynchronous with bucket addition, and a
- * node only answers FINDNODE with nodes that answered it, so a bootnode that checks its joiners
- * at once can introduce them to each other at once.
- */
-export const MAX_WELCOME_PINGS = 16
-
-/** True for loopback IP text. @internal */
-export const isLoopbackText = (ip: string): boolean => ipInfo(ip)?.cls === 'loopback'
 
 /** Options of a {@link Discv5Service}. */
 export interface Discv5Options {

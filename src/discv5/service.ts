@@ -20,10 +20,11 @@ import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { Discv5Error } from './errors.js'
 import { answerFindnode, MAX_FINDNODE_DISTANCES } from './findnode.js'
 import { ipInfo } from './ipinfo.js'
+import { Liveness, type LivenessHost } from './liveness.js'
 import { JOINING_RANDOM_LOOKUPS, type LookupHost, Lookups, REFRESH_RANDOM_LOOKUPS, RefreshSchedule } from './lookups.js'
 import { type ServiceMetrics, serviceMetrics } from './metrics.js'
 import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, verifyNodesRecords } from './node.js'
-import { type Discv5Options, FAILURE_CODE, MAX_WELCOME_PINGS, type PongInfo, type RequestOptions } from './options.js'
+import { type Discv5Options, FAILURE_CODE, type PongInfo, type RequestOptions } from './options.js'
 import { type Waiter, Waiters } from './pending.js'
 import { RecordBook } from './records.js'
 import {
@@ -73,8 +74,7 @@ export class Discv5Service {
   private refreshAt = Number.POSITIVE_INFINITY
   private readonly refreshPlan: RefreshSchedule
   private refreshing: Promise<void> | undefined
-  /** Welcome PINGs in flight. BOUNDED: MAX_WELCOME_PINGS. */
-  private welcomes = 0
+  private readonly liveness: Liveness
 
   constructor(private readonly opts: Discv5Options) {
     // Every request in flight listens on it (at most MAX_ACTIVE_REQUESTS): not a leak.
@@ -104,7 +104,9 @@ export class Discv5Service {
     this.votes = opts.enrAutoUpdate === false ? undefined : new AddrVotes(opts.addrVotes)
     this.m = serviceMetrics(opts.metrics ?? noopMetrics)
     this.book = new RecordBook(this.table, (enr) => this.requestEnr(enr))
-    const host: LookupHost = {
+    const host: LookupHost & LivenessHost = {
+      closed: () => this.closed,
+      ping: (enr) => this.ping(enr),
       clock: this.clock,
       random: this.random,
       localId: this.localId,
@@ -118,6 +120,7 @@ export class Discv5Service {
       tableChanged: () => this.tableChanged(),
     }
     this.lookups = new Lookups(host)
+    this.liveness = new Liveness(host)
     this.refreshPlan = new RefreshSchedule(opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS, this.random)
   }
 
@@ -243,23 +246,8 @@ export class Discv5Service {
     if (n && n.ip === node.addr.ip && n.udp === node.addr.port) {
       const added = this.table.addInbound(n, now).outcome === 'added'
       this.tableChanged()
-      if (added) this.welcome(n)
+      if (added) this.liveness.welcome(n)
     }
-  }
-
-  /** Check a node that just entered the table at once (see {@link MAX_WELCOME_PINGS}). */
-  private welcome(n: Discv5Node): void {
-    if (this.welcomes >= MAX_WELCOME_PINGS || this.closed) return
-    this.welcomes++
-    this.ping(n.enr)
-      .catch(() => {
-        if (this.closed) return
-        this.table.revalidation.onTimeout(n.id, this.clock.now())
-        this.tableChanged()
-      })
-      .finally(() => {
-        this.welcomes--
-      })
   }
 
   private respond(to: NodeAddress, msg: ResponseMessage): void {
@@ -470,23 +458,12 @@ export class Discv5Service {
     if (this.closed) return
     const now = this.clock.now()
     this.input({ kind: 'tick' }, now)
-    this.revalidate(now)
+    this.liveness.revalidate(now)
     if (now >= this.refreshAt) {
       this.refreshAt = Number.POSITIVE_INFINITY
       void this.refresh().finally(() => this.scheduleRefresh())
     }
     this.arm()
-  }
-
-  private revalidate(now: number): void {
-    for (let s = this.table.revalidation.next(now); s.kind === 'ping'; s = this.table.revalidation.next(now)) {
-      const n = s.node
-      this.ping(n.enr).catch(() => {
-        if (this.closed) return
-        this.table.revalidation.onTimeout(n.id, this.clock.now())
-        this.tableChanged()
-      })
-    }
   }
 
   private scheduleRefresh(): void {
@@ -495,10 +472,7 @@ export class Discv5Service {
     this.arm()
   }
 
-  /**
-   * One table refresh: seed the bootnodes, a lookup for our own id, then random ones: 3 as
-   * go-ethereum's `doRefresh`, 1 while joining (see {@link JOINING_RANDOM_LOOKUPS}).
-   */
+  /** One table refresh: seed, a self lookup, then 3 random ones (go-ethereum `doRefresh`; 1 while joining). */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
       this.seed()

@@ -5,7 +5,11 @@
  */
 import { toHex } from '../../util/bytes.js'
 import { Deadlines } from '../../util/deadlines.js'
-import type { OutgoingRequest, SocketAddr } from './types.js'
+import { Lru } from '../../util/lru.js'
+import { MAX_PENDING_CHALLENGES, type OutgoingRequest, type SocketAddr } from './types.js'
+
+/** Abandoned packet nonces remembered. Ours: as many as the challenges a peer set may hold. */
+export const MAX_ABANDONED_NONCES = MAX_PENDING_CHALLENGES
 
 /** Key of a (node id, endpoint) pair: sessions, challenges and requests are bound to both. */
 export function peerKey(nodeId: Uint8Array, addr: SocketAddr): string {
@@ -50,6 +54,14 @@ export class RequestTracker {
   private readonly byPeer = new Map<string, Set<ActiveRequest>>()
   /** Deadlines of `sent` requests. */
   readonly deadlines = new Deadlines<ActiveRequest>()
+  /**
+   * Nonces of the packets of requests that drove a handshake and then gave up (no WHOAREYOU
+   * came, or our handshake packet was lost), with the peer they went to. The peer keeps
+   * repeating its pending challenge, which references such a packet, until the challenge
+   * expires (go-ethereum does the same); our next request to it can then answer that challenge
+   * instead of ignoring it until then. BOUNDED: MAX_ABANDONED_NONCES, LRU.
+   */
+  private readonly abandoned = new Lru<string, string>(MAX_ABANDONED_NONCES)
 
   get size(): number {
     return this.byKey.size
@@ -113,10 +125,31 @@ export class RequestTracker {
     this.deadlines.delete(r)
   }
 
+  /** Put back to `queued` the other requests sent to `r`'s peer and not partly answered; returns them. */
+  requeueOthers(r: ActiveRequest): ActiveRequest[] {
+    const out: ActiveRequest[] = []
+    for (const o of this.forPeer(r.peer))
+      if (o !== r && o.state === 'sent' && o.nodesSeen === 0) {
+        this.requeue(o)
+        out.push(o)
+      }
+    return out
+  }
+
   /** Stop matching WHOAREYOU packets that reference earlier packets of `r`. */
   forgetNonces(r: ActiveRequest): void {
     for (const n of r.nonces) if (this.byNonce.get(n) === r) this.byNonce.delete(n)
     r.nonces.length = 0
+  }
+
+  /** `r` gave up after driving a handshake: remember its nonces (call before {@link remove}). */
+  abandon(r: ActiveRequest): void {
+    for (const n of r.nonces) this.abandoned.set(n, r.peer)
+  }
+
+  /** The peer an abandoned packet with this nonce went to. */
+  abandonedPeer(nonce: Uint8Array): string | undefined {
+    return this.abandoned.peek(toHex(nonce))
   }
 
   remove(r: ActiveRequest): void {

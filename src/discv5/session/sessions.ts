@@ -8,7 +8,10 @@
  *
  * Deliberate choices beyond the spec text:
  * - A packet from a peer that already has a pending challenge gets the same WHOAREYOU bytes
- *   again (go-ethereum `handleUnknown`, tested by its `HandshakeResend` case), not a new one.
+ *   again (go-ethereum `handleUnknown`, tested by its `HandshakeResend` case): ./challenges.ts.
+ * - A repeated challenge gets our same handshake again; a request opening a handshake answers a
+ *   challenge the peer still repeats for an abandoned request (./requests.ts `abandon`).
+ * - Requests wait 500 ms, or longer while measured round trips run long (./rtt.ts).
  * - Sessions and challenges are keyed by node id and IP:port, so a packet from another endpoint
  *   gets a WHOAREYOU (discv5-theory.md "Session Cache").
  * - While a handshake with a peer is pending, further requests to it wait in a bounded queue and
@@ -17,7 +20,7 @@
  */
 import { isValidPrivateKey, KeyError, nodeIdFromPublicKey, publicKeyCompressed } from '../../crypto/index.js'
 import type { Enr } from '../../enr/index.js'
-import { equalBytes, toHex } from '../../util/bytes.js'
+import { equalBytes } from '../../util/bytes.js'
 import { Lru } from '../../util/lru.js'
 import {
   aesGcmDecrypt,
@@ -25,10 +28,8 @@ import {
   decodePacket,
   encodeMessage,
   encodePacket,
-  encodePacketWithHeader,
   type HandshakePacket,
   HeaderMasker,
-  ID_NONCE_SIZE,
   isForeignPacket,
   isRequest,
   MASKING_IV_SIZE,
@@ -40,16 +41,16 @@ import {
   responseTypeOf,
   type WhoareyouPacket,
 } from '../wire/index.js'
+import { Challenges } from './challenges.js'
 import { buildHandshake, type LocalIdentity, verifyHandshake } from './handshake.js'
 import { type ActiveRequest, peerKey, RequestTracker } from './requests.js'
 import { MAX_REQUEST_TIMEOUT_MS, RttEstimator } from './rtt.js'
-import type { Challenge, PendingHandshake, Session } from './state.js'
+import { type PendingHandshake, type Session, sessionNonce } from './state.js'
 import {
   HANDSHAKE_TIMEOUT_MS,
   MAX_ACTIVE_REQUESTS,
   MAX_HANDSHAKES_PER_REQUEST,
   MAX_NODES_RESPONSES,
-  MAX_PENDING_CHALLENGES,
   MAX_QUEUED_REQUESTS_PER_PEER,
   MAX_SESSIONS,
   type NodeAddress,
@@ -87,20 +88,11 @@ export class Sessions {
   private readonly masker: HeaderMasker
   /** BOUNDED: maxSessions entries, LRU eviction. */
   private readonly sessions: Lru<string, Session>
-  /** BOUNDED: MAX_PENDING_CHALLENGES entries, LRU eviction; expired ones are ignored. */
-  private readonly challenges = new Lru<string, Challenge>(MAX_PENDING_CHALLENGES)
+  private readonly challenges: Challenges
   /** BOUNDED: at most MAX_ACTIVE_REQUESTS. */
   private readonly requests = new RequestTracker()
   /** BOUNDED: each entry has an initiator among the active requests. */
   private readonly handshakes = new Map<string, PendingHandshake>()
-  /**
-   * Nonces of the packets of a request that drove a handshake and then gave up (no WHOAREYOU
-   * came, or our handshake packet was lost), by hex nonce, with the peer they went to. The peer
-   * keeps repeating its pending challenge, which references such a packet, until the challenge
-   * expires (go-ethereum does the same); our next request to it answers that challenge instead
-   * of ignoring it until then. BOUNDED: MAX_PENDING_CHALLENGES, LRU.
-   */
-  private readonly abandoned = new Lru<string, string>(MAX_PENDING_CHALLENGES)
 
   constructor(cfg: SessionsConfig) {
     if (!isValidPrivateKey(cfg.privateKey)) throw new KeyError('invalid private key')
@@ -109,6 +101,7 @@ export class Sessions {
     if (!equalBytes(cfg.enr.nodeId, this.localId)) throw new RangeError('enr does not belong to the private key')
     this.enr = cfg.enr
     this.random = cfg.random ?? pooledCryptoRandom()
+    this.challenges = new Challenges(this.random)
     this.masker = new HeaderMasker(this.localId)
     this.findEnr = cfg.findEnr ?? (() => undefined)
     this.sessions = new Lru(cfg.maxSessions ?? MAX_SESSIONS)
@@ -214,7 +207,7 @@ export class Sessions {
   private dispatch(r: ActiveRequest, now: number, out: SessionOutput[]): void {
     const contact = r.request.contact
     const session = this.sessions.get(r.peer)
-    const nonce = session ? this.sessionNonce(session) : this.random.bytes(NONCE_SIZE)
+    const nonce = session ? sessionNonce(session, this.random) : this.random.bytes(NONCE_SIZE)
     let data: Uint8Array
     if (session) {
       const plaintext = encodeMessage(r.request.msg)
@@ -248,7 +241,7 @@ export class Sessions {
       out.push({ kind: 'discarded', from: to.addr, reason: 'too-large', detail: msg.type })
       return
     }
-    const nonce = this.sessionNonce(session)
+    const nonce = sessionNonce(session, this.random)
     const data = encodePacket(
       to.nodeId,
       { kind: 'message', srcId: this.localId, nonce, body: { key: session.writeKey, plaintext } },
@@ -258,17 +251,8 @@ export class Sessions {
     out.push({ kind: 'transmit', to: to.addr, data })
   }
 
-  /** counter (32 bits) || 64 random bits. discv5-theory.md "Session Cache". */
-  private sessionNonce(s: Session): Uint8Array {
-    const nonce = new Uint8Array(NONCE_SIZE)
-    s.counter = (s.counter + 1) >>> 0
-    new DataView(nonce.buffer).setUint32(0, s.counter)
-    nonce.set(this.random.bytes(NONCE_SIZE - 4).subarray(0, NONCE_SIZE - 4), 4)
-    return nonce
-  }
-
   private fail(r: ActiveRequest, error: RequestFailure, now: number, out: SessionOutput[]): void {
-    if (this.handshakes.get(r.peer)?.initiator === r) for (const n of r.nonces) this.abandoned.set(n, r.peer)
+    if (this.handshakes.get(r.peer)?.initiator === r) this.requests.abandon(r)
     this.requests.remove(r)
     out.push({ kind: 'request-failed', request: r.request, error })
     const hs = this.handshakes.get(r.peer)
@@ -338,26 +322,10 @@ export class Sessions {
 
   /** discv5-theory.md step 2: answer an undecryptable packet with WHOAREYOU (the same one while pending). */
   private challenge(from: SocketAddr, p: MessagePacket, peer: string, now: number, out: SessionOutput[]): void {
-    const pending = this.challenges.get(peer)
-    if (pending && pending.expires > now) {
-      out.push({ kind: 'transmit', to: from, data: pending.packet })
-      return
-    }
-    const known = this.findEnr(p.srcId)
-    const enr = known && equalBytes(known.nodeId, p.srcId) ? known : undefined
-    const { packet, header } = encodePacketWithHeader(
-      p.srcId,
-      { kind: 'whoareyou', nonce: p.nonce, idNonce: this.random.bytes(ID_NONCE_SIZE), enrSeq: enr?.seq ?? 0n },
-      this.random.bytes(MASKING_IV_SIZE),
-    )
-    this.challenges.set(peer, {
-      packet,
-      challengeData: header,
-      ...(enr && { enr }),
-      // The handshake takes one round trip more than a request: while those run long, so does the challenge.
-      expires: now + Math.max(this.handshakeTimeout, 2 * this.rtt.timeout),
-    })
-    out.push({ kind: 'transmit', to: from, data: packet })
+    // The handshake takes one round trip more than a request: while those run long, so does the challenge.
+    const lifetime = Math.max(this.handshakeTimeout, 2 * this.rtt.timeout)
+    const data = this.challenges.issue(peer, p.srcId, p.nonce, () => this.findEnr(p.srcId), now, lifetime)
+    out.push({ kind: 'transmit', to: from, data })
   }
 
   /** discv5-theory.md step 3: answer a WHOAREYOU for one of our requests with a handshake packet. */
@@ -370,21 +338,18 @@ export class Sessions {
     }
     // Karn's rule: only a request sent once gives a round trip that is surely its own.
     if (own && r.retries === 0 && r.handshakes === 0) this.rtt.sample(now - r.sentAt)
+    // The same challenge again (our retry met the peer's pending one) gets the same answer, so
+    // both sides keep one set of keys; a lost handshake is thereby sent again too.
     const last = r.lastHandshake
-    if (last && equalBytes(last.challengeData, w.challengeData)) {
-      // The same challenge again (our retry met the peer's pending one): the same answer, so
-      // both sides keep one set of keys. A lost handshake is thereby sent again too.
-      if (r.resends >= MAX_HANDSHAKES_PER_REQUEST) {
-        out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou', detail: 'repeated challenge' })
-        return
-      }
+    const repeat = last !== undefined && equalBytes(last.challengeData, w.challengeData)
+    if ((repeat ? r.resends : r.handshakes) >= MAX_HANDSHAKES_PER_REQUEST) {
+      out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou', detail: 'handshake limit of the request' })
+      return
+    }
+    if (repeat) {
       r.resends++
       this.requests.sent(r, last.nonce, now, now + this.rtt.timeout)
       out.push({ kind: 'transmit', to: from, data: last.data })
-      return
-    }
-    if (r.handshakes >= MAX_HANDSHAKES_PER_REQUEST) {
-      out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou', detail: 'handshake limit of the request' })
       return
     }
     r.handshakes++
@@ -406,13 +371,7 @@ export class Sessions {
     if (!this.handshakes.has(r.peer)) {
       // The peer lost our session: whatever else is in flight to it cannot be decrypted there.
       // discv5-theory.md "Handshake Implementation Considerations": re-send those after the handshake.
-      const hs: PendingHandshake = { initiator: r, queue: [] }
-      for (const o of this.requests.forPeer(r.peer))
-        if (o !== r && o.state === 'sent' && o.nodesSeen === 0) {
-          this.requests.requeue(o)
-          hs.queue.push(o)
-        }
-      this.handshakes.set(r.peer, hs)
+      this.handshakes.set(r.peer, { initiator: r, queue: this.requests.requeueOthers(r) })
     }
     r.lastHandshake = { challengeData: w.challengeData, data: built.value.data, nonce: built.value.nonce }
     this.requests.sent(r, built.value.nonce, now, now + this.rtt.timeout)
@@ -424,7 +383,7 @@ export class Sessions {
    * to, if it has not met a challenge yet: it answers the challenge the peer still holds.
    */
   private heirOf(nonce: Uint8Array): ActiveRequest | undefined {
-    const peer = this.abandoned.peek(toHex(nonce))
+    const peer = this.requests.abandonedPeer(nonce)
     const hs = peer === undefined ? undefined : this.handshakes.get(peer)
     return hs && hs.initiator.handshakes === 0 ? hs.initiator : undefined
   }
@@ -432,8 +391,8 @@ export class Sessions {
   /** discv5-theory.md step 4: verify a handshake against our challenge and open the session. */
   private onHandshake(from: SocketAddr, p: HandshakePacket, now: number, out: SessionOutput[]): void {
     const peer = peerKey(p.srcId, from)
-    const ch = this.challenges.peek(peer)
-    if (!ch || ch.expires <= now) {
+    const ch = this.challenges.pending(peer, now)
+    if (!ch) {
       out.push({ kind: 'discarded', from, reason: 'unexpected-handshake' })
       return
     }

@@ -4,9 +4,9 @@
  * @module
  */
 import type { Enr } from '../../enr/index.js'
-import type { HeaderMasker } from '../wire/index.js'
+import { type HeaderMasker, NONCE_SIZE } from '../wire/index.js'
 import type { ActiveRequest } from './requests.js'
-import type { NodeAddress } from './types.js'
+import type { NodeAddress, SessionRandom } from './types.js'
 
 /** A session with one node at one endpoint. @internal */
 export interface Session {
@@ -44,4 +44,13 @@ export interface PendingHandshake {
   initiator: ActiveRequest
   /** BOUNDED: MAX_QUEUED_REQUESTS_PER_PEER. */
   queue: ActiveRequest[]
+}
+
+/** The next message nonce of `s`: counter (32 bits) || 64 random bits. discv5-theory.md "Session Cache". @internal */
+export function sessionNonce(s: Session, random: SessionRandom): Uint8Array {
+  const nonce = new Uint8Array(NONCE_SIZE)
+  s.counter = (s.counter + 1) >>> 0
+  new DataView(nonce.buffer).setUint32(0, s.counter)
+  nonce.set(random.bytes(NONCE_SIZE - 4).subarray(0, NONCE_SIZE - 4), 4)
+  return nonce
 }
