@@ -7,6 +7,7 @@ import { keccak256 } from '../crypto/index.js'
 import { decompressPublicKey } from '../crypto/secp256k1.js'
 import { type Enr, formatEnode } from '../enr/index.js'
 import { isLan, normalizeIp, parseIp } from '../util/ip.js'
+import { writeIPv4 } from './wire/fast.js'
 import type { NeighborNode } from './wire/index.js'
 
 /** A node as discv4 knows it: public key and endpoint (and, once fetched, its record). */
@@ -46,10 +47,23 @@ export function nodeToEnode(n: Discv4Node): string {
   return formatEnode({ publicKey: n.publicKey, ip: n.ip, tcp: n.tcp, udp: n.udp })
 }
 
+/** Scratch for IPv4 text parsed without allocating (one caller at a time: all synchronous). */
+const ipv4 = new Uint8Array(4)
+
+/** IP text as bytes: IPv4 into a shared scratch array (read it before the next call), else a new array. */
+function ipOf(text: string): Uint8Array | undefined {
+  return writeIPv4(text, ipv4, 0) ? ipv4 : parseIp(text)
+}
+
 /** True for loopback, private and link-local addresses (text form); false for anything unparsable. */
 export function isLanText(ip: string): boolean {
-  const b = parseIp(ip)
+  const b = ipOf(ip)
   return b !== undefined && isLan(b)
+}
+
+/** `text` in canonical form (see normalizeIp), without work when it is canonical IPv4 already. */
+export function canonicalIp(text: string): string | undefined {
+  return writeIPv4(text, undefined, 0) ? text : normalizeIp(text)
 }
 
 /**
@@ -58,7 +72,7 @@ export function isLanText(ip: string): boolean {
  * v4_udp.go `nodeFromRPC`, `netutil.CheckRelayIP`).
  */
 export function nodeFromNeighbor(n: NeighborNode, relayIsLan: boolean): Discv4Node | undefined {
-  const b = parseIp(n.ip)
+  const b = ipOf(n.ip)
   if (!b || n.udp < MIN_RELAYED_UDP_PORT || (!relayIsLan && isLan(b))) return undefined
   return { id: keccak256(n.publicKey), publicKey: n.publicKey, ip: n.ip, udp: n.udp, tcp: n.tcp }
 }

@@ -24,11 +24,10 @@ import {
 import { type Counter, type Gauge, type Metrics, noopMetrics } from '../metrics/registry.js'
 import { equalBytes, toHex } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
-import { normalizeIp } from '../util/ip.js'
 import { Discv4Core } from './core.js'
 import { Discv4Error } from './errors.js'
 import { RandomNodes } from './iterator.js'
-import { type Discv4Node, isLanText, nodeFromNeighbor, type SocketAddr, withRecord } from './node.js'
+import { canonicalIp, type Discv4Node, isLanText, nodeFromNeighbor, type SocketAddr, withRecord } from './node.js'
 import { PendingRequests, type Waiter } from './pending.js'
 import { RateLimiter, type RateLimitOptions } from './ratelimit.js'
 import { verifyRecord } from './record.js'
@@ -62,6 +61,9 @@ export const REFRESH_RANDOM_LOOKUPS = 3
  * the whole 30 minutes.
  */
 export const REFRESH_RETRY_MS = 5_000
+
+/** decodePacket options in {@link Discv4Service.handle}, which tested the hash already. */
+const HASH_CHECKED = { hashChecked: true } as const
 
 /** Options of a {@link Discv4Service}. */
 export interface Discv4Options {
@@ -161,12 +163,12 @@ export class Discv4Service {
   handle(data: Uint8Array, from: SocketAddr): boolean {
     if (!isDiscv4Shaped(data)) return false
     if (this.closed) return true
-    const ip = normalizeIp(from.ip)
+    const ip = canonicalIp(from.ip)
     if (!ip) return this.drop('bad-address')
     const now = this.clock.now()
     const verdict = this.limiter?.admit(ip, now) ?? 'ok'
     if (verdict !== 'ok') return this.drop(verdict)
-    const r = decodePacket(data, this.unixTime())
+    const r = decodePacket(data, this.unixTime(), HASH_CHECKED)
     if (!r.ok) return this.drop(r.error.code)
     const d = r.value
     if (equalBytes(d.fromId, this.localId)) return this.drop('self')

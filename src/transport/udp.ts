@@ -40,7 +40,8 @@ export class UdpTransport implements DatagramTransport {
   ) {
     socket.on('message', (msg, rinfo) => {
       if (msg.length > MAX_DATAGRAM_SIZE) return
-      const ip = normalizeIp(rinfo.address) ?? rinfo.address
+      // libuv writes IPv4 sources canonically already; IPv6 ones may be IPv4-mapped.
+      const ip = rinfo.family === 'IPv4' ? rinfo.address : (normalizeIp(rinfo.address) ?? rinfo.address)
       this.handler(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { ip, port: rinfo.port })
     })
     // Send errors (ICMP unreachable and the like) are per-datagram and not fatal.

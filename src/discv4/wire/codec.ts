@@ -21,6 +21,7 @@ import {
 import { bytesToBigint, equalBytes } from '../../util/bytes.js'
 import { formatIp, parseIp, unmapIPv4 } from '../../util/ip.js'
 import { err, ok, type Result } from '../../util/result.js'
+import { readBody, writeUnsigned } from './fast.js'
 import {
   type Endpoint,
   HASH_SIZE,
@@ -90,22 +91,36 @@ export function isDiscv4Shaped(data: Uint8Array): boolean {
   return equalBytes(keccak256(data.subarray(HASH_SIZE)), data.subarray(0, HASH_SIZE))
 }
 
+/** Options of {@link decodePacket}. */
+export interface DecodeOptions {
+  /**
+   * The caller already checked that the datagram {@link isDiscv4Shaped} (as a socket shared with
+   * discv5 must): the hash is not computed a second time.
+   */
+  hashChecked?: boolean
+}
+
 /**
  * Decode and authenticate one datagram. Checks, cheapest first: size, hash, packet type, RLP shape,
  * expiration (only if `now`, in seconds since the epoch, is given), then the signature.
  * Never throws on bad input.
  */
-export function decodePacket(data: Uint8Array, now?: number): Result<DecodedPacket, WireError> {
+export function decodePacket(
+  data: Uint8Array,
+  now?: number,
+  options: DecodeOptions = {},
+): Result<DecodedPacket, WireError> {
   if (data.length < MIN_PACKET_SIZE) return err(new WireError('TOO_SHORT', `${data.length} bytes`))
   if (data.length > MAX_PACKET_SIZE) return err(new WireError('TOO_LARGE', `${data.length} bytes`))
   const hash = data.slice(0, HASH_SIZE)
-  if (!equalBytes(keccak256(data.subarray(HASH_SIZE)), hash)) return err(new WireError('BAD_HASH'))
+  if (!options.hashChecked && !equalBytes(keccak256(data.subarray(HASH_SIZE)), hash))
+    return err(new WireError('BAD_HASH'))
   const type = data[HEADER_SIZE - 1] as number
   const kind = kindOfType(type)
   if (kind === undefined) return err(new WireError('UNKNOWN_TYPE', `0x${type.toString(16)}`))
   let packet: Packet
   try {
-    packet = decodeBody(kind, data.subarray(HEADER_SIZE))
+    packet = readBody(kind, data, HEADER_SIZE) ?? decodeBody(kind, data.subarray(HEADER_SIZE))
   } catch (e) {
     if (e instanceof WireError) return err(e)
     if (e instanceof RlpError) {
@@ -135,7 +150,9 @@ export function decodePacket(data: Uint8Array, now?: number): Result<DecodedPack
 export function encodePacket(privateKey: Uint8Array, packet: Packet): { bytes: Uint8Array; hash: Uint8Array } {
   if (packet.kind === 'neighbors' && packet.nodes.length > MAX_NEIGHBORS)
     throw new WireError('TOO_LARGE', `${packet.nodes.length} nodes in one NEIGHBORS, at most ${MAX_NEIGHBORS}`)
-  const out = signPacket(privateKey, PACKET_TYPE[packet.kind], encode(bodyOf(packet)))
+  const type = PACKET_TYPE[packet.kind]
+  const unsigned = writeUnsigned(packet, type)
+  const out = unsigned ? signInPlace(privateKey, unsigned) : signPacket(privateKey, type, encode(bodyOf(packet)))
   if (out.bytes.length > MAX_PACKET_SIZE)
     throw new WireError('TOO_LARGE', `${packet.kind} of ${out.bytes.length} bytes, at most ${MAX_PACKET_SIZE}`)
   return out
@@ -170,6 +187,11 @@ export function signPacket(
   const bytes = new Uint8Array(HEADER_SIZE + body.length)
   bytes[HEADER_SIZE - 1] = type
   bytes.set(body, HEADER_SIZE)
+  return signInPlace(privateKey, bytes)
+}
+
+/** Fill in the signature and hash of `bytes`, whose packet type and body are already written. */
+function signInPlace(privateKey: Uint8Array, bytes: Uint8Array): { bytes: Uint8Array; hash: Uint8Array } {
   bytes.set(signRecoverable(keccak256(bytes.subarray(HEADER_SIZE - 1)), privateKey), HASH_SIZE)
   const hash = keccak256(bytes.subarray(HASH_SIZE))
   bytes.set(hash, 0)
@@ -337,3 +359,6 @@ function decodeBody(kind: Packet['kind'], body: Uint8Array): Packet {
     }
   }
 }
+
+/** @internal The general body encoder and decoder, which ./fast.ts must agree with (for its tests). */
+export const generalCodec = { bodyOf, decodeBody }

@@ -4,6 +4,7 @@
  */
 export {
   type DecodedPacket,
+  type DecodeOptions,
   decodePacket,
   encodeNeighbors,
   encodePacket,
