@@ -49,6 +49,14 @@ export function publicKey64(priv: Uint8Array): Uint8Array {
  * Checks the point is on the curve. Returns the 65-byte uncompressed form.
  */
 export function parsePublicKey(pub: Uint8Array): Uint8Array {
+  return convertPublicKey(encodedPublicKey(pub), false)
+}
+
+/**
+ * `pub` as a 33- or 65-byte SEC1 encoding, length and prefix checked but the point not yet
+ * (libsecp256k1 checks it in every call that takes a key, so no conversion is needed first).
+ */
+function encodedPublicKey(pub: Uint8Array): Uint8Array {
   let input = pub
   if (pub.length === 64) {
     input = new Uint8Array(65)
@@ -60,7 +68,7 @@ export function parsePublicKey(pub: Uint8Array): Uint8Array {
     // libsecp256k1 would also take the "hybrid" 0x06/0x07 form; no Ethereum encoding uses it.
     throw new KeyError('public key has a bad prefix byte')
   }
-  return convertPublicKey(input, false)
+  return input
 }
 
 function convertPublicKey(pub: Uint8Array, compressed: boolean): Uint8Array {
@@ -127,7 +135,7 @@ export function verify(hash: Uint8Array, sig: Uint8Array, pub: Uint8Array): bool
   if (sig.length !== 64 || hash.length !== 32) return false
   try {
     // libsecp256k1 only verifies low-s signatures; normalising a copy keeps high-s accepted.
-    if (native) return native.ecdsaVerify(native.signatureNormalize(sig.slice()), hash, parsePublicKey(pub))
+    if (native) return native.ecdsaVerify(native.signatureNormalize(sig.slice()), hash, encodedPublicKey(pub))
     return secp256k1.verify(sig, hash, parsePublicKey(pub), { prehash: false, lowS: false })
   } catch {
     return false
@@ -137,8 +145,8 @@ export function verify(hash: Uint8Array, sig: Uint8Array, pub: Uint8Array): bool
 /** ECDH: the 32-byte x coordinate of priv·pub (what RLPx and ECIES use). */
 export function ecdhX(priv: Uint8Array, pub: Uint8Array): Uint8Array {
   checkPrivateKey(priv)
+  if (native) return nativeEcdh(priv, encodedPublicKey(pub), 32)
   const full = parsePublicKey(pub)
-  if (native) return nativeEcdh(priv, full, 32)
   const ecdh = createECDH('secp256k1')
   ecdh.setPrivateKey(priv)
   try {
@@ -151,15 +159,15 @@ export function ecdhX(priv: Uint8Array, pub: Uint8Array): Uint8Array {
 /** ECDH: the 33-byte compressed shared point (what discv5 uses). */
 export function ecdhCompressed(priv: Uint8Array, pub: Uint8Array): Uint8Array {
   checkPrivateKey(priv)
-  if (native) return nativeEcdh(priv, parsePublicKey(pub), 33)
+  if (native) return nativeEcdh(priv, encodedPublicKey(pub), 33)
   return secp256k1.getSharedSecret(priv, parsePublicKey(pub), true)
 }
 
 const ecdhX32 = new Uint8Array(32)
 const ecdhY32 = new Uint8Array(32)
 
-/** Shared point as its x coordinate (32 bytes) or compressed (33 bytes); `full` is already parsed. */
-function nativeEcdh(priv: Uint8Array, full: Uint8Array, size: 32 | 33): Uint8Array {
+/** Shared point as its x coordinate (32 bytes) or compressed (33 bytes); `key` is a SEC1 encoding. */
+function nativeEcdh(priv: Uint8Array, key: Uint8Array, size: 32 | 33): Uint8Array {
   const out = new Uint8Array(size)
   const hashfn = (x: Uint8Array, y: Uint8Array): Uint8Array => {
     if (size === 32) {
@@ -171,7 +179,7 @@ function nativeEcdh(priv: Uint8Array, full: Uint8Array, size: 32 | 33): Uint8Arr
     return out
   }
   try {
-    return (native as NonNullable<typeof native>).ecdh(full, priv, { xbuf: ecdhX32, ybuf: ecdhY32, hashfn }, out)
+    return (native as NonNullable<typeof native>).ecdh(key, priv, { xbuf: ecdhX32, ybuf: ecdhY32, hashfn }, out)
   } catch {
     throw new KeyError('ECDH failed: public key rejected')
   }

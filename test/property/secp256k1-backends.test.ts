@@ -65,6 +65,9 @@ describe('secp256k1 backends agree', () => {
       assert.equal(toHex(recoverPublicKey(hash, sig)), toHex(pubA))
       assert.equal(verify(hash, sig.subarray(0, 64), pubA), true)
       assert.equal(verify(hash, sig.subarray(0, 64), pubB), false)
+      const compressedA = noble.getPublicKey(a, true)
+      assert.equal(verify(hash, sig.subarray(0, 64), compressedA), true, 'a compressed key verifies too')
+      assert.equal(toHex(ecdhX(b, compressedA)), toHex(ecdhX(b, pubA)), 'ECDH with a compressed key')
 
       assert.equal(toHex(ecdhCompressed(a, pubB)), toHex(noble.getSharedSecret(a, pubB, true)))
       assert.equal(toHex(ecdhX(a, pubB)), toHex(noble.getSharedSecret(a, pubB, true).subarray(1)))
@@ -104,6 +107,13 @@ describe('secp256k1 backends agree', () => {
     assert.throws(() => parsePublicKey(offCurve), KeyError)
     assert.throws(() => ecdhX(bigToBytes(5n), offCurve), KeyError)
     assert.throws(() => ecdhCompressed(bigToBytes(5n), offCurve), KeyError)
+    const someSig = signRecoverable(new Uint8Array(32).fill(9), bigToBytes(3n)).subarray(0, 64)
+    assert.equal(verify(new Uint8Array(32).fill(9), someSig, pub), true)
+    assert.equal(verify(new Uint8Array(32).fill(9), someSig, offCurve), false, 'an off-curve key verifies nothing')
+    const badX = new Uint8Array(33).fill(0xff)
+    badX[0] = 2
+    assert.throws(() => ecdhX(bigToBytes(5n), badX), KeyError, 'x beyond the field')
+    assert.equal(verify(new Uint8Array(32).fill(9), someSig, badX), false)
     const hybrid = new Uint8Array(65)
     hybrid.set(pub, 1)
     hybrid[0] = 6 | ((pub[63] as number) & 1)
