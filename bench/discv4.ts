@@ -26,6 +26,19 @@
 // --marginal also runs each side with half the nodes and reports, on that figure,
 // (delta(N) − delta(N/2)) / (N − N/2): what one more node costs, per-process constants cancelled.
 //
+// What the RSS is made of (measured with a probe sampling process.memoryUsage() and
+// v8.getHeapSpaceStatistics() every 5 s; 100 idle UDP sockets add no measurable RSS): nearly all
+// of it is V8 heap the process committed while the network was busy, not heap it retains. While
+// nodes join (3-4k datagrams/s here), objects that live across a scavenge (pending requests,
+// lookups: 0.5 to a few seconds) are promoted, the young generation grows to 2 × 16 MiB, and old
+// space grows to about 4 × its live size (V8's heap-growing factor) before a full GC; those pages
+// stay committed until V8's memory reducer runs, which it does only once allocation slows, at
+// some point after the storm. So the RSS at the measurement swings from run to run with
+// whether that happened yet. The settled row takes it out: with the network still running,
+// three forced GCs 1 s apart, SETTLE_SECONDS more of the network, one more GC and 2 s, then the RSS
+// (same steps for DPT). It is not a substitute for the plain RSS row, which is what a node
+// costs during and right after a join storm.
+//
 // Usage: node dist/bench/discv4.js [--seconds 60] [--nodes 100] [--runs 1] [--virtual] [--marginal]
 
 import { spawnSync } from 'node:child_process'
@@ -77,6 +90,10 @@ interface SideResult {
   newSpaceKiB: number
   /** {@link SideResult.rssPerNodeKiB} less the young generation's growth over the run. */
   rssLessYoungPerNodeKiB: number
+  /** (RSS after settling − RSS before the first node) / nodes: see {@link settled}. */
+  settledPerNodeKiB: number
+  /** V8 young generation committed after settling, per process (KiB). */
+  settledNewSpaceKiB: number
   /** Datagrams our services dropped, by reason (ours only). */
   dropped?: Record<string, number>
   /** Process CPU seconds used during the run. */
@@ -150,6 +167,28 @@ function memory(m0: NodeJS.MemoryUsage & { young: number }, rss0: number, n: num
   }
 }
 
+/** Seconds the network runs on between the forced GCs of {@link settled} and its reading. */
+const SETTLE_SECONDS = 15
+
+/**
+ * RSS per node once V8 had the chance to give back what the join storm made it commit, with
+ * the network still running: three forced GCs 1 s apart, {@link SETTLE_SECONDS} of the network
+ * running, a GC, 2 s (freed pages are unmapped by a background task), then the reading.
+ */
+async function settled(m0: NodeJS.MemoryUsage, n: number) {
+  for (let i = 0; i < 3; i++) {
+    gc()
+    await sleep(1000)
+  }
+  await sleep(SETTLE_SECONDS * 1000)
+  gc()
+  await sleep(2000)
+  return {
+    settledPerNodeKiB: (process.memoryUsage().rss - m0.rss) / n / 1024,
+    settledNewSpaceKiB: youngGeneration() / 1024,
+  }
+}
+
 /** Baseline before the first node: after a GC, with the peak RSS counter as it stands. */
 function baseline(): { m0: NodeJS.MemoryUsage & { young: number }; rss0: number } {
   gc()
@@ -187,13 +226,14 @@ async function runOurs(n: number, seconds: number): Promise<SideResult> {
   const tables = tablesOf(nodes.map((x) => x.svc))
   const cpu = process.cpuUsage(cpu0)
   const mem = memory(m0, rss0, n)
+  const settle = await settled(m0, n)
   const dropped: Record<string, number> = {}
   for (const x of nodes) for (const [k, v] of x.svc.dropped) dropped[k] = (dropped[k] ?? 0) + v
   for (const x of nodes) {
     await x.svc.close()
     await x.t.close()
   }
-  return { side: 'ours', ...tables, ...mem, dropped, cpuSeconds: (cpu.user + cpu.system) / 1e6, elapsed }
+  return { side: 'ours', ...tables, ...mem, ...settle, dropped, cpuSeconds: (cpu.user + cpu.system) / 1e6, elapsed }
 }
 
 /** Members, members + replacements, and the capacities of our services' tables. */
@@ -244,6 +284,7 @@ async function runDpt(n: number, seconds: number): Promise<SideResult> {
   )
   const cpu = process.cpuUsage(cpu0)
   const mem = memory(m0, rss0, n)
+  const settle = await settled(m0, n)
   for (const x of nodes) x.dpt.destroy()
   return {
     side: 'dpt',
@@ -252,6 +293,7 @@ async function runDpt(n: number, seconds: number): Promise<SideResult> {
     capacity,
     capacityKnown: capacity,
     ...mem,
+    ...settle,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     elapsed,
   }
@@ -302,6 +344,8 @@ async function runOursVirtual(n: number, seconds: number): Promise<SideResult> {
     heapPerNodeKiB: 0,
     newSpaceKiB: 0,
     rssLessYoungPerNodeKiB: 0,
+    settledPerNodeKiB: 0,
+    settledNewSpaceKiB: 0,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     elapsed: clock.now() / 1000,
   }
@@ -345,6 +389,8 @@ function summarize(r: SideResult) {
     heap: r.heapPerNodeKiB,
     newSpaceMiB: r.newSpaceKiB / 1024,
     rssLessYoung: r.rssLessYoungPerNodeKiB,
+    settled: r.settledPerNodeKiB,
+    settledYoungMiB: r.settledNewSpaceKiB / 1024,
     cpu: r.cpuSeconds,
     elapsed: r.elapsed,
   }
@@ -400,7 +446,7 @@ if (values.side === 'ours' || values.side === 'dpt' || values.side === 'virtual'
       `run ${run} ${side}${nodes === n ? '' : ` with ${nodes} nodes`}: members median ${s.members} (min ${s.membersMin}, p10 ${s.membersP10}) of capacity ${s.capacity}, ` +
         `${s.atCapacity}/${nodes} nodes at capacity; +replacements ${s.known} of ${s.capacityKnown}; ` +
         `RSS ${s.rss.toFixed(0)} KiB/node (peak ${s.rssPeak.toFixed(0)}, less young gen ${s.rssLessYoung.toFixed(0)}), heap ${s.heap.toFixed(0)} KiB/node, ` +
-        `young gen ${s.newSpaceMiB.toFixed(1)} MiB; CPU ${s.cpu.toFixed(1)} s, wall ${s.elapsed.toFixed(1)} s; load ${load()}${dropped}`,
+        `young gen ${s.newSpaceMiB.toFixed(1)} MiB; settled: RSS ${s.settled.toFixed(0)} KiB/node, young gen ${s.settledYoungMiB.toFixed(1)} MiB; CPU ${s.cpu.toFixed(1)} s, wall ${s.elapsed.toFixed(1)} s; load ${load()}${dropped}`,
     )
     return s
   }
@@ -463,6 +509,8 @@ if (values.side === 'ours' || values.side === 'dpt' || values.side === 'virtual'
   both('  V8 heap + buffers retained per node', (s) => s.heap, 'KiB')
   both('  V8 young generation (per process)', (s) => s.newSpaceMiB, 'MiB')
   both('  RSS per node less the young generation', (s) => s.rssLessYoung, 'KiB')
+  both(`RSS per node settled (GCs + ${SETTLE_SECONDS} s running)`, (s) => s.settled, 'KiB')
+  both('  V8 young generation then (per process)', (s) => s.settledYoungMiB, 'MiB')
   if (oursMarginal.length) {
     const mo = median(oursMarginal)
     row(
