@@ -35,11 +35,18 @@ interface VirtualTimer {
   cancelled: boolean
 }
 
-/** A clock that only moves when told to. Timers fire in time order during {@link advance}. */
+const before = (a: VirtualTimer, b: VirtualTimer) => a.at < b.at || (a.at === b.at && a.seq < b.seq)
+
+/**
+ * A clock that only moves when told to. Timers fire in (due time, creation order) during
+ * {@link advance}; they sit in a binary heap, so simulated networks of hundreds of nodes with
+ * thousands of pending timers stay O(log n) per timer.
+ */
 export class VirtualClock implements Clock {
   private time: number
   private seq = 0
-  private timers: VirtualTimer[] = []
+  /** BOUNDED: by the timers callers set; fired and cancelled ones leave it as time passes. */
+  private readonly heap: VirtualTimer[] = []
 
   constructor(start = 0) {
     this.time = start
@@ -51,7 +58,7 @@ export class VirtualClock implements Clock {
 
   setTimer(ms: number, fn: () => void): Timer {
     const t: VirtualTimer = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, cancelled: false }
-    this.timers.push(t)
+    this.push(t)
     return {
       cancel: () => {
         t.cancelled = true
@@ -67,22 +74,49 @@ export class VirtualClock implements Clock {
 
   /** Number of timers not yet fired or cancelled. */
   get pending(): number {
-    return this.timers.filter((t) => !t.cancelled).length
+    return this.heap.filter((t) => !t.cancelled).length
   }
 
   /** Move time forward by `ms`, firing every timer that falls due, in order. */
   advance(ms: number): void {
     const target = this.time + ms
     for (;;) {
-      this.timers = this.timers.filter((t) => !t.cancelled)
-      let next: VirtualTimer | undefined
-      for (const t of this.timers)
-        if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t
-      if (!next) break
-      this.time = Math.max(this.time, next.at)
-      next.cancelled = true
-      next.fn()
+      const t = this.heap[0]
+      if (!t || t.at > target) break
+      this.pop()
+      if (t.cancelled) continue
+      t.cancelled = true
+      this.time = Math.max(this.time, t.at)
+      t.fn()
     }
     this.time = target
+  }
+
+  private push(t: VirtualTimer): void {
+    const h = this.heap
+    h.push(t)
+    for (let i = h.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1
+      if (!before(h[i] as VirtualTimer, h[p] as VirtualTimer)) break
+      ;[h[i], h[p]] = [h[p] as VirtualTimer, h[i] as VirtualTimer]
+      i = p
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap
+    const last = h.pop() as VirtualTimer
+    if (h.length === 0) return
+    h[0] = last
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < h.length && before(h[l] as VirtualTimer, h[m] as VirtualTimer)) m = l
+      if (r < h.length && before(h[r] as VirtualTimer, h[m] as VirtualTimer)) m = r
+      if (m === i) break
+      ;[h[i], h[m]] = [h[m] as VirtualTimer, h[i] as VirtualTimer]
+      i = m
+    }
   }
 }

@@ -38,7 +38,7 @@ function capacity(me: Uint8Array, all: Uint8Array[]): number {
 describe('discv5: a 200-node network in one process', () => {
   test('median routing-table fill (size / what the node could hold) reaches 90%', async (t) => {
     const wall = performance.now()
-    const net = new V5Net({ record: false, heapClock: true })
+    const net = new V5Net({ record: false })
     const boot = net.add(0, { opts: { refresh: true } })
     for (let i = 1; i < N; i++) net.add(i, { opts: { refresh: true, bootnodes: [boot.enr] } })
     for (const x of net.nodes) x.svc.start()

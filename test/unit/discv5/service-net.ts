@@ -5,7 +5,6 @@ import { seededRandom } from '../../../src/kademlia/index.js'
 import type { MemoryEndpoint } from '../../../src/sim/network.js'
 import { MemoryNetwork } from '../../../src/sim/network.js'
 import { VirtualClock } from '../../../src/util/clock.js'
-import { HeapClock } from './heap-clock.js'
 import { keyFromSeed } from './session-harness.js'
 
 export interface TestNode {
@@ -25,7 +24,7 @@ export interface Sent {
 }
 
 export class V5Net {
-  readonly clock: VirtualClock | HeapClock
+  readonly clock: VirtualClock
   readonly net: MemoryNetwork
   readonly nodes: TestNode[] = []
   /** Every datagram sent by a service, in order (unless constructed with `record: false`). */
@@ -34,10 +33,10 @@ export class V5Net {
   datagrams = 0
   private readonly record: boolean
 
-  /** `record: false` keeps no log of datagrams; `heapClock` runs on a {@link HeapClock} (large networks). */
-  constructor(o: { record?: boolean; heapClock?: boolean } = {}) {
+  /** `record: false` keeps no log of datagrams (large networks). */
+  constructor(o: { record?: boolean } = {}) {
     this.record = o.record ?? true
-    this.clock = o.heapClock ? new HeapClock() : new VirtualClock()
+    this.clock = new VirtualClock()
     this.net = new MemoryNetwork({ clock: this.clock, latencyMs: 1 })
   }
   /** Return false to drop a datagram a service sends. */
