@@ -41,7 +41,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logDistance } from '../src/crypto/index.js'
 import { type Discv5Options, Discv5Service } from '../src/discv5/index.js'
 import { Enr, generatePrivateKey } from '../src/index.js'
-import { BUCKET_SIZE } from '../src/kademlia/index.js'
+import { BUCKET_SIZE, tableCapacity } from '../src/kademlia/index.js'
 import { MetricsRegistry } from '../src/metrics/registry.js'
 import { UdpTransport } from '../src/transport/udp.js'
 import { fromHex, toHex } from '../src/util/bytes.js'
@@ -223,17 +223,7 @@ async function pings(side: Side): Promise<Record<string, number>> {
   return { serial, window16 }
 }
 
-/** What `me` could hold: per bucket, min(16, others at that distance), summed. */
-function capacity(me: Uint8Array, all: Uint8Array[]): number {
-  const per = new Map<number, number>()
-  for (const id of all) {
-    const d = logDistance(me, id)
-    if (d > 0) per.set(d, (per.get(d) ?? 0) + 1)
-  }
-  let c = 0
-  for (const x of per.values()) c += Math.min(BUCKET_SIZE, x)
-  return c
-}
+const capacity = (me: Uint8Array, all: Uint8Array[]) => tableCapacity(me, all)
 
 /** One network of `n` nodes: fill times, CPU per lookup, RSS per node. */
 async function network(side: Side, n: number): Promise<Record<string, number | string>> {

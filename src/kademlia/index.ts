@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+export { tableCapacity } from './capacity.js'
 export * from './constants.js'
 export { DistinctNetSet, type DistinctNetSetOptions, isUnspecifiedIp, parseTableIp, subnetKey } from './iplimit.js'
 export {

@@ -13,8 +13,7 @@
 // IP:port, each being its own process). Node 0 is the bootnode; all start at once.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { logDistance } from '../../../src/crypto/index.js'
-import { BUCKET_SIZE } from '../../../src/kademlia/index.js'
+import { tableCapacity } from '../../../src/kademlia/index.js'
 import { V5Net } from './service-net.js'
 
 const N = 200
@@ -23,17 +22,7 @@ const VIRTUAL_LIMIT_MS = 60_000
 /** Wall-clock bound: fail rather than run on (the suite's per-file budget is 90 s). */
 const WALL_LIMIT_MS = 80_000
 
-/** What node `me` could hold: for each log-distance, min(16, other nodes at that distance). */
-function capacity(me: Uint8Array, all: Uint8Array[]): number {
-  const per = new Map<number, number>()
-  for (const id of all) {
-    const d = logDistance(me, id)
-    if (d > 0) per.set(d, (per.get(d) ?? 0) + 1)
-  }
-  let n = 0
-  for (const c of per.values()) n += Math.min(BUCKET_SIZE, c)
-  return n
-}
+const capacity = (me: Uint8Array, all: Uint8Array[]) => tableCapacity(me, all)
 
 describe('discv5: a 200-node network in one process', () => {
   test('median routing-table fill (size / what the node could hold) reaches 90%', async (t) => {

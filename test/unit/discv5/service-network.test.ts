@@ -1,21 +1,11 @@
 // Lookups, the random-node iterator, refresh and revalidation in in-memory networks of 16-24 nodes.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { compareDistance, logDistance } from '../../../src/crypto/index.js'
-import { BUCKET_SIZE } from '../../../src/kademlia/index.js'
+import { compareDistance } from '../../../src/crypto/index.js'
+import { tableCapacity } from '../../../src/kademlia/index.js'
 import { V5Net } from './service-net.js'
 
-/** How many nodes `me` could hold: per bucket, min(16, others at that distance). */
-function capacity(me: Uint8Array, all: Uint8Array[]): number {
-  const per = new Map<number, number>()
-  for (const id of all) {
-    const d = logDistance(me, id)
-    if (d > 0) per.set(d, (per.get(d) ?? 0) + 1)
-  }
-  let n = 0
-  for (const c of per.values()) n += Math.min(BUCKET_SIZE, c)
-  return n
-}
+const capacity = (me: Uint8Array, all: Uint8Array[]) => tableCapacity(me, all)
 
 async function network(n: number, ms = 8_000) {
   const net = new V5Net()
