@@ -72,14 +72,7 @@ function writeUint(out: Uint8Array, pos: number, n: number): number {
     out[pos] = n
     return pos + 1
   }
-  const len = byteLength(n)
-  out[pos] = 0x80 + len
-  let v = n
-  for (let i = len; i >= 1; i--) {
-    out[pos + i] = v % 256
-    v = Math.floor(v / 256)
-  }
-  return pos + 1 + len
+  return writeLength(out, pos, n, 0x80)
 }
 
 function writeListHeader(out: Uint8Array, pos: number, payload: number): number {
@@ -87,9 +80,14 @@ function writeListHeader(out: Uint8Array, pos: number, payload: number): number 
     out[pos] = 0xc0 + payload
     return pos + 1
   }
-  const len = byteLength(payload)
-  out[pos] = 0xf7 + len
-  let v = payload
+  return writeLength(out, pos, payload, 0xf7)
+}
+
+/** `offset + byteLength(n)`, then n big-endian: a number's string, or a long list header's size. */
+function writeLength(out: Uint8Array, pos: number, n: number, offset: number): number {
+  const len = byteLength(n)
+  out[pos] = offset + len
+  let v = n
   for (let i = len; i >= 1; i--) {
     out[pos + i] = v % 256
     v = Math.floor(v / 256)
