@@ -73,6 +73,7 @@ const devnet: Command = {
     }
     const tty = process.stdout.isTTY === true
     const boot = net.bootnode
+    const signalled = untilSignal(durationMs) // listening before the ready line
     if (tty) {
       process.stdout.write(
         `eth-p2p devnet: ${nodes} nodes on 127.0.0.1\n  bootnode ${boot.enr.encodeText()}\n  dashboard ${dash.url}\n\n`,
@@ -86,7 +87,7 @@ const devnet: Command = {
       else printJson({ ...summary(s), event: 'status' })
     }, 1000)
 
-    await untilSignal(durationMs)
+    await signalled
     clearInterval(timer)
     const final = net.status()
     await stopWithin(() => Promise.all([net.stop(), dash.close()]))

@@ -306,8 +306,9 @@ const listen: Command = {
       svc.handle(d, from)
     })
     svc.start()
+    const signalled = untilSignal() // listening before the ready line
     printJson({ event: 'ready', enr: svc.enr.encodeText(), nodeId: svc.enr.nodeIdHex, ip: bound.ip, port: bound.port })
-    await untilSignal()
+    await signalled
     const closing = Promise.all([svc.close(), udp.close()])
     await Promise.race([closing, new Promise((r) => setTimeout(r, LISTEN_CLOSE_MS).unref())])
     return 0

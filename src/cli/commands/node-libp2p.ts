@@ -122,6 +122,7 @@ export async function runLibp2pNode(v: Readonly<Record<string, string | undefine
   const onDisconnect = peerLine('peer:removed')
   events.addEventListener('peer:connect', onConnect)
   events.addEventListener('peer:disconnect', onDisconnect)
+  const signalled = untilSignal() // listening before the ready line
   printJson({
     event: 'ready',
     enr: node.enr.encodeText(),
@@ -134,7 +135,7 @@ export async function runLibp2pNode(v: Readonly<Record<string, string | undefine
     ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
   })
 
-  await untilSignal()
+  await signalled
   events.removeEventListener('peer:connect', onConnect)
   events.removeEventListener('peer:disconnect', onDisconnect)
   await stopWithin(

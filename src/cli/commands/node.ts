@@ -146,6 +146,8 @@ const node: Command = {
       throw e
     }
 
+    // Listen for Ctrl-C before saying ready: a SIGTERM right after the ready line must be ours to handle.
+    const signalled = untilSignal()
     n.on('peer:added', (p) => printJson({ event: 'peer:added', ...p.toJSON() }))
     n.on('peer:removed', (e) => printJson({ event: 'peer:removed', id: e.peer.idHex, reason: e.reason, by: e.by }))
     printJson({
@@ -158,7 +160,7 @@ const node: Command = {
       ...(n.metricsPort !== undefined ? { metricsPort: n.metricsPort } : {}),
     })
 
-    await untilSignal()
+    await signalled
     await stopWithin(
       () => n.stop(),
       () => logger.warn('stop took too long; exiting'),
