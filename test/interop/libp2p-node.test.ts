@@ -166,6 +166,9 @@ describe('libp2p interop with a plain js-libp2p node', () => {
       assert.equal(r.bytes?.length ?? 0, 0, 'no response')
       await gone
       assert.equal(plain.getConnections(us.node.peerId).length, 0)
+      // Each case starts from a clean slate: our side has dropped the peer too (a reconnection
+      // racing the old connection's teardown is not what these cases are about).
+      await until(() => us.node.peerCount() === 0, 3000, 'our side of the disconnect')
     }
 
     test('This test checks a malformed frame gets the peer disconnected', async () => {
