@@ -17,13 +17,26 @@ export interface Clock {
   timeoutSignal(ms: number): AbortSignal
 }
 
-/** The real clock: performance.now() and unref'd Node timers. */
+/**
+ * The real clock: performance.now() and unref'd Node timers. A timer's callback runs in the
+ * check phase of the turn its timeout fired in, after that turn's I/O poll: a deadline that
+ * passed while the event loop was busy must not fail a request whose answer is already waiting
+ * in a socket buffer (Node runs due timers before it polls). Costs one setImmediate per timer.
+ */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer(ms, fn) {
-    const t = setTimeout(fn, ms)
+    let soon: NodeJS.Immediate | undefined
+    const t = setTimeout(() => {
+      soon = setImmediate(fn)
+    }, ms)
     t.unref?.()
-    return { cancel: () => clearTimeout(t) }
+    return {
+      cancel: () => {
+        clearTimeout(t)
+        if (soon) clearImmediate(soon)
+      },
+    }
   },
   timeoutSignal: (ms) => AbortSignal.timeout(ms),
 }

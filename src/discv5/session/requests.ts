@@ -55,8 +55,8 @@ export class RequestTracker {
   /** Deadlines of `sent` requests. */
   readonly deadlines = new Deadlines<ActiveRequest>()
   /**
-   * Nonces of the packets of requests that drove a handshake and then gave up (no WHOAREYOU
-   * came, or our handshake packet was lost), with the peer they went to. The peer keeps
+   * Nonces of the packets of requests that gave up (no WHOAREYOU or answer came, or our
+   * handshake packet was lost), with the peer they went to. The peer keeps
    * repeating its pending challenge, which references such a packet, until the challenge
    * expires (go-ethereum does the same); our next request to it can then answer that challenge
    * instead of ignoring it until then. BOUNDED: MAX_ABANDONED_NONCES, LRU.
@@ -142,7 +142,7 @@ export class RequestTracker {
     r.nonces.length = 0
   }
 
-  /** `r` gave up after driving a handshake: remember its nonces (call before {@link remove}). */
+  /** `r` gave up: remember its nonces (call before {@link remove}). */
   abandon(r: ActiveRequest): void {
     for (const n of r.nonces) this.abandoned.set(n, r.peer)
   }

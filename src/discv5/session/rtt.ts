@@ -5,17 +5,27 @@
  * the peer answers twice, and the extra load makes every round trip longer still. Smoothed round
  * trip and its variation as TCP's retransmission timer (RFC 6298 section 2), over answers to
  * requests sent once (Karn's rule: an answer to a re-sent request could belong to either send).
- * Pure.
+ *
+ * Karn's rule needs its other half, the back-off of RFC 6298 section 5.5, or a peer whose round
+ * trips jumped (a bootnode whose socket queue runs seconds behind in a join storm) has every
+ * request re-sent before its answer comes, never gives a valid sample, and is never waited for
+ * long enough. So each timeout doubles the wait for that peer until it answers again. Per peer,
+ * not per machine: one dead peer must not slow the checks of all others. Pure.
  * @module
  */
+import { Lru } from '../../util/lru.js'
 
 /** Longest wait for one answer, ms. Ours: 4 × discv5-wire.md's "500ms for a single request/response". */
 export const MAX_REQUEST_TIMEOUT_MS = 2000
+/** Peers whose back-off is remembered, LRU. Ours: one per session the machine can hold. */
+export const MAX_BACKOFF_PEERS = 1024
 
 /** Round-trip estimate of one session machine. */
 export class RttEstimator {
   private srtt: number | undefined
   private rttvar = 0
+  /** Timeouts in a row per peer key. BOUNDED: MAX_BACKOFF_PEERS, LRU. */
+  private readonly backoffs = new Lru<string, number>(MAX_BACKOFF_PEERS)
 
   /** `base`: the shortest timeout (the configured one); `max`: the longest. */
   constructor(
@@ -46,5 +56,22 @@ export class RttEstimator {
   get timeout(): number {
     if (this.srtt === undefined) return this.base
     return Math.min(this.max, Math.max(this.base, Math.ceil(this.srtt + 4 * this.rttvar)))
+  }
+
+  /** The timeout of a request to `peer`: {@link timeout}, doubled per timeout in a row, up to `max`. */
+  timeoutFor(peer: string): number {
+    const n = this.backoffs.peek(peer)
+    return n === undefined ? this.timeout : Math.min(this.max, this.timeout * 2 ** n)
+  }
+
+  /** A request to `peer` timed out. */
+  backOff(peer: string): void {
+    const n = this.backoffs.get(peer) ?? 0
+    if (this.timeout * 2 ** n < this.max) this.backoffs.set(peer, n + 1)
+  }
+
+  /** `peer` answered one of our packets. */
+  answered(peer: string): void {
+    this.backoffs.delete(peer)
   }
 }

@@ -226,7 +226,7 @@ export class Sessions {
         this.random.bytes(MASKING_IV_SIZE),
       )
     }
-    this.requests.sent(r, nonce, now, now + this.rtt.timeout)
+    this.requests.sent(r, nonce, now, now + this.rtt.timeoutFor(r.peer))
     out.push({ kind: 'transmit', to: contact.addr, data })
   }
 
@@ -252,7 +252,7 @@ export class Sessions {
   }
 
   private fail(r: ActiveRequest, error: RequestFailure, now: number, out: SessionOutput[]): void {
-    if (this.handshakes.get(r.peer)?.initiator === r) this.requests.abandon(r)
+    this.requests.abandon(r)
     this.requests.remove(r)
     out.push({ kind: 'request-failed', request: r.request, error })
     const hs = this.handshakes.get(r.peer)
@@ -264,8 +264,7 @@ export class Sessions {
     }
     // The handshake this request drove is over.
     this.handshakes.delete(r.peer)
-    const s = this.sessions.peek(r.peer)
-    if (s && !s.confirmed) this.sessions.delete(r.peer)
+    // An unconfirmed session stays: the peer may yet read our handshake late and answer with it.
     const peerGone = error === 'timeout' || error === 'bad-public-key'
     for (const q of hs.queue) {
       if (!this.requests.has(q)) continue
@@ -277,6 +276,7 @@ export class Sessions {
   }
 
   private onTimeout(r: ActiveRequest, now: number, out: SessionOutput[]): void {
+    this.rtt.backOff(r.peer)
     // A partly answered FINDNODE is not re-sent: the caller already has some NODES.
     if (r.retries >= this.retries || r.nodesSeen > 0) this.fail(r, 'timeout', now, out)
     else {
@@ -323,7 +323,7 @@ export class Sessions {
   /** discv5-theory.md step 2: answer an undecryptable packet with WHOAREYOU (the same one while pending). */
   private challenge(from: SocketAddr, p: MessagePacket, peer: string, now: number, out: SessionOutput[]): void {
     // The handshake takes one round trip more than a request: while those run long, so does the challenge.
-    const lifetime = Math.max(this.handshakeTimeout, 2 * this.rtt.timeout)
+    const lifetime = Math.max(this.handshakeTimeout, 2 * this.rtt.timeoutFor(peer))
     const data = this.challenges.issue(peer, p.srcId, p.nonce, () => this.findEnr(p.srcId), now, lifetime)
     out.push({ kind: 'transmit', to: from, data })
   }
@@ -336,6 +336,7 @@ export class Sessions {
       out.push({ kind: 'discarded', from, reason: 'unsolicited-whoareyou' })
       return
     }
+    this.rtt.answered(r.peer)
     // Karn's rule: only a request sent once gives a round trip that is surely its own.
     if (own && r.retries === 0 && r.handshakes === 0) this.rtt.sample(now - r.sentAt)
     // The same challenge again (our retry met the peer's pending one) gets the same answer, so
@@ -348,7 +349,7 @@ export class Sessions {
     }
     if (repeat) {
       r.resends++
-      this.requests.sent(r, last.nonce, now, now + this.rtt.timeout)
+      this.requests.sent(r, last.nonce, now, now + this.rtt.timeoutFor(r.peer))
       out.push({ kind: 'transmit', to: from, data: last.data })
       return
     }
@@ -374,29 +375,41 @@ export class Sessions {
       this.handshakes.set(r.peer, { initiator: r, queue: this.requests.requeueOthers(r) })
     }
     r.lastHandshake = { challengeData: w.challengeData, data: built.value.data, nonce: built.value.nonce }
-    this.requests.sent(r, built.value.nonce, now, now + this.rtt.timeout)
+    this.requests.sent(r, built.value.nonce, now, now + this.rtt.timeoutFor(r.peer))
     out.push({ kind: 'transmit', to: from, data: built.value.data })
   }
 
   /**
-   * The request now opening a handshake with the peer that an abandoned packet (`nonce`) went
-   * to, if it has not met a challenge yet: it answers the challenge the peer still holds.
+   * The request that answers a challenge to an abandoned packet (`nonce`), which the peer repeats
+   * to everything we send until it expires: the one opening a handshake with that peer, if it
+   * has not met a challenge yet; with no handshake pending (the peer lost the session we write
+   * with), the newest request in flight to it.
    */
   private heirOf(nonce: Uint8Array): ActiveRequest | undefined {
     const peer = this.requests.abandonedPeer(nonce)
-    const hs = peer === undefined ? undefined : this.handshakes.get(peer)
-    return hs && hs.initiator.handshakes === 0 ? hs.initiator : undefined
+    if (peer === undefined) return undefined
+    const hs = this.handshakes.get(peer)
+    if (hs) return hs.initiator.handshakes === 0 ? hs.initiator : undefined
+    let newest: ActiveRequest | undefined
+    for (const r of this.requests.forPeer(peer))
+      if (r.state === 'sent' && r.handshakes === 0 && r.nodesSeen === 0 && (!newest || r.sentAt >= newest.sentAt))
+        newest = r
+    return newest
   }
 
   /** discv5-theory.md step 4: verify a handshake against our challenge and open the session. */
   private onHandshake(from: SocketAddr, p: HandshakePacket, now: number, out: SessionOutput[]): void {
     const peer = peerKey(p.srcId, from)
-    const ch = this.challenges.pending(peer, now)
-    if (!ch) {
+    const pending = this.challenges.pending(peer, now)
+    if (pending.length === 0) {
       out.push({ kind: 'discarded', from, reason: 'unexpected-handshake' })
       return
     }
-    const v = verifyHandshake(this.identity(), p, ch.challengeData, ch.enr)
+    let v = verifyHandshake(this.identity(), p, pending[0]!.challengeData, pending[0]!.enr)
+    // Only the id-signature tells which challenge was answered; the older one costs a verify more.
+    const older = pending[1]
+    if (!v.ok && v.error.reason === 'bad-id-signature' && older)
+      v = verifyHandshake(this.identity(), p, older.challengeData, older.enr)
     if (!v.ok) {
       out.push({ kind: 'discarded', from, ...v.error })
       return
@@ -469,6 +482,7 @@ export class Sessions {
       out.push({ kind: 'discarded', from: from.addr, reason: 'unsolicited-response', detail: msg.type })
       return
     }
+    this.rtt.answered(peer)
     // TALKRESP waits for the application, so only PONG and the first NODES time the round trip.
     if (r.retries === 0 && r.resends === 0 && r.nodesSeen === 0 && msg.type !== 'TALKRESP')
       this.rtt.sample(now - r.sentAt)
@@ -478,7 +492,7 @@ export class Sessions {
     }
     const done = r.nodesSeen >= r.nodesExpected || msg.type !== 'NODES'
     if (done) this.complete(r, now, out)
-    else this.requests.deadlines.set(r, now + this.rtt.timeout)
+    else this.requests.deadlines.set(r, now + this.rtt.timeoutFor(r.peer))
     out.push({ kind: 'response', request: r.request, from, msg, done })
   }
 

@@ -35,7 +35,10 @@ export interface Challenge {
   challengeData: Uint8Array
   /** The record we held when challenging (its seq went into the WHOAREYOU). */
   enr?: Enr
+  /** Until then further packets of the peer get `packet` again. */
   expires: number
+  /** Until then a handshake answering it is accepted. */
+  acceptUntil: number
 }
 
 /** Our handshake in progress with a peer, and the requests queued behind it. @internal */

@@ -14,8 +14,19 @@ export const MAX_SESSIONS = 1024
  * is a session about to exist.
  */
 export const MAX_PENDING_CHALLENGES = 1024
-/** How long a WHOAREYOU challenge stays valid. discv5-wire.md "UDP Communication": 1 s for the handshake. */
+/**
+ * How long a WHOAREYOU challenge is re-sent verbatim to further packets of the peer.
+ * discv5-wire.md "UDP Communication": 1 s for the handshake; go-ethereum handshakeTimeout.
+ */
 export const HANDSHAKE_TIMEOUT_MS = 1000
+/**
+ * How long a handshake answering one of our challenges is still accepted, ms, even after a newer
+ * challenge replaced it. Ours: an initiator waits at most MAX_REQUEST_TIMEOUT_MS (2 s) for the
+ * answer to its handshake and re-sends once, so it has given up on a handshake older than 4 s.
+ * A node whose socket queue runs a second behind (a bootnode in a join storm) reads handshakes
+ * after their challenge's 1 s; refusing them locks joiners out for as long as the queue lasts.
+ */
+export const CHALLENGE_ACCEPT_MS = 4000
 /** Time to wait for each answer (WHOAREYOU or response). discv5-wire.md "UDP Communication": 500 ms. */
 export const REQUEST_TIMEOUT_MS = 500
 /** Re-sends of a request after a timeout. Issue #6: "timeouts and one retry". */
