@@ -6,7 +6,8 @@
  * The UDP socket belongs to the caller, so one port can serve discv4 and discv5: hand every
  * datagram to {@link Discv4Service.handle} (it returns false for anything not shaped like discv4,
  * which then goes to discv5), and give the service a `send` function. Spec: devp2p discv4.md,
- * EIP-868. Rules: ./core.ts; codec: ./wire/; requests: ./pending.ts; iterator: ./iterator.ts.
+ * EIP-868. Rules: ./core.ts; codec: ./wire/; requests: ./pending.ts; iterator: ./iterator.ts;
+ * verified nodes (the node database): ./known.ts; options: ./options.ts.
  * @module
  */
 import { keccak256, publicKey64 } from '../crypto/index.js'
@@ -14,29 +15,37 @@ import type { Enr } from '../enr/index.js'
 import {
   BUCKET_SIZE,
   cryptoRandom,
-  type IpLimitOptions,
   Lookup,
   type Random,
   REFRESH_INTERVAL_MS,
   RoutingTable,
   runLookup,
 } from '../kademlia/index.js'
-import { type Counter, type Gauge, type Metrics, noopMetrics } from '../metrics/registry.js'
+import { type Counter, type Gauge, noopMetrics } from '../metrics/registry.js'
 import { equalBytes, toHex } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { Discv4Core } from './core.js'
 import { Discv4Error } from './errors.js'
 import { RandomNodes } from './iterator.js'
+import { KnownNodes } from './known.js'
 import { canonicalIp, type Discv4Node, isLanText, nodeFromNeighbor, type SocketAddr, withRecord } from './node.js'
+import {
+  type Discv4Options,
+  KNOWN_SEEDS,
+  MAX_RECORD_FETCHES,
+  type PongInfo,
+  REFRESH_RANDOM_LOOKUPS,
+  REFRESH_RETRY_MS,
+  type RequestOptions,
+} from './options.js'
 import { PendingRequests, type Waiter } from './pending.js'
-import { RateLimiter, type RateLimitOptions } from './ratelimit.js'
+import { RateLimiter } from './ratelimit.js'
 import { verifyRecord } from './record.js'
 import { RESPONSE_TIMEOUT_MS, type ReplyKind } from './replies.js'
 import {
   type DecodedPacket,
   DISCV4_VERSION,
   decodePacket,
-  type Endpoint,
   encodeNeighbors,
   encodePacket,
   expirationFrom,
@@ -45,66 +54,8 @@ import {
   type Packet,
 } from './wire/index.js'
 
-/** Record fetches (ENRREQUEST after a higher enr-seq) in flight at once. Ours. */
-export const MAX_RECORD_FETCHES = 16
-
-/** Random lookups per table refresh, after the self lookup. go-ethereum table.go `doRefresh` (3). */
-export const REFRESH_RANDOM_LOOKUPS = 3
-
-/**
- * First retry delay, ms, when a refresh leaves fewer than {@link BUCKET_SIZE} members, or more
- * members than the one before (the network around us is still filling in, as when we or it just
- * started); it doubles up to the refresh interval, so a settled table is back on the interval
- * after a few minutes at most. Ours, after go-ethereum `lookupIterator.lookupFailed`, which
- * triggers a refresh when lookups come back empty; without a consumer pulling lookups, a node
- * whose first lookups failed, or that started before most of its network, would otherwise wait
- * the whole 30 minutes.
- */
-export const REFRESH_RETRY_MS = 5_000
-
 /** decodePacket options in {@link Discv4Service.handle}, which tested the hash already. */
 const HASH_CHECKED = { hashChecked: true } as const
-
-/** Options of a {@link Discv4Service}. */
-export interface Discv4Options {
-  privateKey: Uint8Array
-  /** Send one datagram; the socket owner's job. */
-  send: (bytes: Uint8Array, to: SocketAddr) => void
-  /**
-   * What we advertise in PING `from`. Default: no IP, ports 0. Give the real one: some peers
-   * (@ethereumjs/devp2p) drop a PING whose `from` has no IP, and use `from` to PING back.
-   */
-  endpoint?: Endpoint
-  /** Our current record (RLP), served to ENRREQUEST; without one ENRREQUEST is ignored. */
-  record?: () => Uint8Array | undefined
-  /** Our record's sequence number, sent in PING and PONG (EIP-868). */
-  enrSeq?: () => bigint | undefined
-  clock?: Clock
-  /** Wall-clock seconds since the epoch, for packet expirations. Default `Date.now() / 1000`. */
-  unixTime?: () => number
-  random?: Random
-  bootnodes?: Discv4Node[]
-  /** Receive-side rate limits, on by default; `false` turns them off. */
-  rateLimit?: RateLimitOptions | false
-  /** Routing table IP limits, on by default. */
-  ipLimits?: IpLimitOptions | false
-  /** Mean table refresh interval, ms (each one waits a random time in [½, 1] of it). Default {@link REFRESH_INTERVAL_MS}. */
-  refreshIntervalMs?: number
-  metrics?: Metrics
-}
-
-/** What a PONG told us. */
-export interface PongInfo {
-  /** Our endpoint as the node saw it. */
-  to: Endpoint
-  /** The node's record sequence number (EIP-868), if it sent one. */
-  enrSeq?: bigint
-}
-
-/** Options of calls that go to the network. */
-export interface RequestOptions {
-  signal?: AbortSignal
-}
 
 /** The discv4 protocol endpoint. */
 export class Discv4Service {
@@ -123,6 +74,8 @@ export class Discv4Service {
   private readonly tableGauge: Gauge
   /** BOUNDED: MAX_RECORD_FETCHES node ids (hex). */
   private readonly fetching = new Set<string>()
+  /** Nodes that answered our PING (BOUNDED: MAX_KNOWN_NODES, LRU). */
+  private readonly store = new KnownNodes()
   private readonly closing = new AbortController()
   private revalTimer: Timer | undefined
   private revalTimerAt = Number.POSITIVE_INFINITY
@@ -195,7 +148,7 @@ export class Discv4Service {
           { kind: 'pong', to: { ip, udp: port, tcp: p.from.tcp }, replyToken: d.hash, expiration, ...this.seq() },
           to,
         )
-        const node = this.known({ id: d.fromId, publicKey: d.fromKey, ip, udp: port, tcp: p.from.tcp })
+        const node = this.current({ id: d.fromId, publicKey: d.fromKey, ip, udp: port, tcp: p.from.tcp })
         if (out.pingBack) {
           void this.ping(node).catch(() => {})
         } else if (this.core.proofs.verified(key, ip, now)) {
@@ -227,6 +180,7 @@ export class Discv4Service {
       }
       case 'drop':
         this.drop(out.reason)
+        if (out.reason === 'late-pong') this.lateProof(d, ip, port, now)
         return
       case 'reply':
         this.onReply(out.pending.ctx, out.done, out.nodes, d, ip, now)
@@ -237,7 +191,8 @@ export class Discv4Service {
   private onReply(w: Waiter, done: boolean, found: NeighborNode[], d: DecodedPacket, ip: string, now: number): void {
     const p = d.packet
     if (p.kind === 'pong') {
-      const node = this.known(w.node)
+      const node = this.current(w.node)
+      this.store.add(node, now, p.enrSeq)
       this.table.addVerified(node, now)
       const outcome = this.table.revalidation.onPong(node.id, now, p.enrSeq)
       this.tableChanged()
@@ -257,10 +212,30 @@ export class Discv4Service {
     }
   }
 
-  /** The table's copy of `n` when its endpoint is unchanged (it may carry a fetched record), else `n`. */
-  private known(n: Discv4Node): Discv4Node {
-    const cur = this.table.get(n.id)
+  /** The table's (else the store's) copy of `n` when its endpoint is unchanged (it may carry a fetched record), else `n`. */
+  private current(n: Discv4Node): Discv4Node {
+    const cur = this.table.get(n.id) ?? this.store.get(n.id, this.clock.now())?.node
     return cur && cur.ip === n.ip && cur.udp === n.udp ? cur : n
+  }
+
+  /** A PONG echoing a PING of ours that had timed out still proves its sender: it is known. */
+  private lateProof(d: DecodedPacket, ip: string, port: number, now: number): void {
+    const tcp = (this.table.get(d.fromId) ?? this.store.get(d.fromId, now)?.node)?.tcp ?? port
+    const pong = d.packet.kind === 'pong' ? d.packet : undefined
+    this.store.add(this.current({ id: d.fromId, publicKey: d.fromKey, ip, udp: port, tcp }), now, pong?.enrSeq)
+  }
+
+  /** Nodes that answered one of our PINGs within the last 24 h (our node database, ./known.ts). */
+  get knownNodes(): number {
+    return this.store.size(this.clock.now())
+  }
+
+  /**
+   * The nodes behind {@link knownNodes}, most recently verified first, at the endpoint that
+   * answered and with the newest record we fetched. Many are not in the table: a bucket holds 16.
+   */
+  known(): Discv4Node[] {
+    return this.store.values(this.clock.now()).map((e) => e.node)
   }
 
   /** Fetch `node`'s record when it announced a newer one than the table holds (EIP-868). */
@@ -324,11 +299,17 @@ export class Discv4Service {
     this.scheduleRevalidation()
   }
 
-  /** Put the bootnodes into the table (go-ethereum inserts them on every refresh). */
+  /** Put the bootnodes and up to {@link KNOWN_SEEDS} known nodes into the table (go-ethereum does on every refresh). */
   private seed(): void {
     const now = this.clock.now()
-    for (const b of this.opts.bootnodes ?? []) this.table.addSeen(b, now)
+    for (const b of this.seedNodes(now)) this.table.addSeen(b, now)
     this.tableChanged()
+  }
+
+  /** The bootnodes, then the most recently verified known nodes the table does not hold (go-ethereum `loadSeedNodes`). */
+  private seedNodes(now: number): Discv4Node[] {
+    const known = this.store.seeds(KNOWN_SEEDS, now, (n) => this.table.info(n.id) !== undefined)
+    return [...(this.opts.bootnodes ?? []), ...known]
   }
 
   /** `sizeBefore`: the members after the previous refresh. */
@@ -426,6 +407,7 @@ export class Discv4Service {
   async requestEnr(node: Discv4Node, options: RequestOptions = {}): Promise<Enr> {
     const packet = (): Packet => ({ kind: 'enrrequest', expiration: expirationFrom(this.unixTime()) })
     const enr = await this.bondedRequest<Enr>(node, packet, 'enrresponse', options.signal)
+    this.store.setRecord(node.id, enr)
     const cur = this.table.get(node.id)
     if (cur && enr.seq > (cur.seq ?? 0n)) {
       this.table.update(withRecord(cur, enr), this.clock.now())
@@ -450,7 +432,7 @@ export class Discv4Service {
     if (this.closed) throw new Discv4Error('CLOSED')
     const target = keccak256(key)
     let seeds = this.table.closest(target, BUCKET_SIZE)
-    if (seeds.length === 0) seeds = this.opts.bootnodes ?? []
+    if (seeds.length === 0) seeds = this.seedNodes(this.clock.now())
     const signal = userSignal ? AbortSignal.any([userSignal, this.closing.signal]) : this.closing.signal
     const lk = new Lookup<Discv4Node>(target, seeds, { localId: this.localId })
     return runLookup(lk, (peer) => this.findNode(peer, key, { signal }), {
@@ -461,7 +443,7 @@ export class Discv4Service {
         this.table.onFindnodeResult(peer.id, found !== undefined && found.length > 0, now)
         for (const n of found ?? []) this.table.addSeen(n, now)
         this.tableChanged()
-        if (found !== undefined) onVerified?.(this.known(peer))
+        if (found !== undefined) onVerified?.(this.current(peer))
       },
     })
   }
@@ -485,8 +467,8 @@ export class Discv4Service {
   }
 
   /**
-   * Find `publicKey`'s node and fetch its current record: from the table, else by a lookup for
-   * it, then ENRREQUEST (discv4.md "Node Records"). Resolves undefined when the node is not found;
+   * Find `publicKey`'s node and fetch its current record: from the table, else from the known
+   * nodes, else by a lookup for it, then ENRREQUEST (discv4.md "Node Records"). Resolves undefined when the node is not found;
    * `enr` is absent when the node did not answer ENRREQUEST.
    */
   async resolve(
@@ -494,7 +476,7 @@ export class Discv4Service {
     options: RequestOptions = {},
   ): Promise<{ node: Discv4Node; enr?: Enr } | undefined> {
     const id = keccak256(publicKey)
-    let node = this.table.get(id)
+    let node = this.table.get(id) ?? this.store.get(id, this.clock.now())?.node
     if (!node) node = (await this.lookup(publicKey, options)).find((n) => equalBytes(n.id, id))
     if (!node) return undefined
     try {
