@@ -15,6 +15,7 @@ import { RateLimiter } from '../discv4/ratelimit.js'
 import type { Enr } from '../enr/index.js'
 import { cryptoRandom, PING_INTERVAL_MS, type Random, REFRESH_INTERVAL_MS, RoutingTable } from '../kademlia/index.js'
 import { noopMetrics } from '../metrics/registry.js'
+import { raceSignal } from '../util/abort.js'
 import { equalBytes } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { Discv5Error } from './errors.js'
@@ -64,6 +65,8 @@ export class Discv5Service {
   private readonly limiter: RateLimiter | undefined
   private readonly masker: HeaderMasker
   private readonly waiters = new Waiters()
+  /** FINDNODE exchanges in flight by node, record seq and distances. BOUNDED: by the active requests. */
+  private readonly findNodes = new Map<string, Promise<Enr[]>>()
   private readonly talk: TalkRegistry
   private readonly votes: AddrVotes | undefined
   private readonly m: ServiceMetrics
@@ -362,8 +365,16 @@ export class Discv5Service {
    * checks (signature, distance, endpoint, relay address), at most 16, from at most 5 NODES packets.
    */
   findNode(enr: Enr, distances: number[], options: RequestOptions = {}): Promise<Enr[]> {
-    const msg = { type: 'FINDNODE' as const, reqId: this.sessions.newRequestId(), distances }
-    return this.request<Enr[]>(enr, msg, options.signal)
+    // Identical queries in flight share one exchange: a lookup and the refresh (or two lookups
+    // for one target) ask the same node the same thing, and a joining network asks its bootnode.
+    const key = `${enr.nodeIdHex}|${enr.seq}|${distances.join(',')}`
+    let shared = this.findNodes.get(key)
+    if (!shared) {
+      const msg = { type: 'FINDNODE' as const, reqId: this.sessions.newRequestId(), distances }
+      shared = this.request<Enr[]>(enr, msg).finally(() => this.findNodes.delete(key))
+      this.findNodes.set(key, shared)
+    }
+    return raceSignal(shared, options.signal).then((found) => found.slice())
   }
 
   /** TALKREQ: resolves with the TALKRESP payload (empty when the node does not know `protocol`). */

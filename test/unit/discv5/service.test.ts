@@ -58,6 +58,33 @@ describe('discv5 service: requests', () => {
     await net.closeAll()
   })
 
+  test('identical FINDNODEs in flight share one exchange; one caller aborting leaves the other its answer', async () => {
+    const net = new V5Net()
+    const a = net.add(1)
+    const b = net.add(2)
+    const c = net.add(3)
+    await net.within(b.svc.ping(c.enr))
+    await net.within(a.svc.ping(b.enr))
+    const d = logDistance(b.enr.nodeId, c.enr.nodeId)
+    const findnodes = () =>
+      net.sent.filter((x) => x.from.port === a.addr.port && x.to.port === b.addr.port).length
+    const sent0 = findnodes()
+    const gone = new AbortController()
+    const first = a.svc.findNode(b.enr, [d], { signal: gone.signal })
+    const second = a.svc.findNode(b.enr, [d])
+    const other = a.svc.findNode(b.enr, [d, d - 1]) // other distances: its own exchange
+    gone.abort(new Error('caller gone'))
+    await assert.rejects(first, /caller gone/)
+    const [two, three] = await net.within(Promise.all([second, other]))
+    assert.ok(two.some((e) => e.nodeIdHex === c.enr.nodeIdHex))
+    assert.ok(three.some((e) => e.nodeIdHex === c.enr.nodeIdHex))
+    assert.equal(findnodes() - sent0, 2, 'two FINDNODE packets for three calls')
+    const n = two.length
+    two.length = 0 // callers get their own arrays
+    assert.equal((await net.within(a.svc.findNode(b.enr, [d]))).length, n)
+    await net.closeAll()
+  })
+
   test('a node that contacted us is checked at once (one PING) and then served', async () => {
     const net = new V5Net()
     const a = net.add(1)
