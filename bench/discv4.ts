@@ -482,7 +482,11 @@ if (values.side === 'ours' || values.side === 'dpt' || values.side === 'virtual'
   const m = (xs: Summary[], f: (s: Summary) => number) => (xs.length ? median(xs.map(f)) : undefined)
   const both = (what: string, f: (s: Summary) => number, unit: string) => {
     const o = m(ours, f)
-    if (o !== undefined) row(what, o, m(dpt, f), unit, 'DPT')
+    const d = m(dpt, f)
+    // row() leaves out a 0 of theirs (no ratio to print), which would read as "not measured".
+    if (o !== undefined && d === 0)
+      console.log(`${what.padEnd(44)} ours ${o.toPrecision(3).padStart(9)} ${unit.padEnd(8)} DPT ${'0'.padStart(9)}`)
+    else if (o !== undefined) row(what, o, d, unit, 'DPT')
   }
   const label = runs > 1 ? ` (median of ${runs} runs)` : ''
   console.log(`\nfigures${label}:`)
