@@ -7,6 +7,7 @@
  */
 import type { Enr } from '../enr/index.js'
 import { BUCKET_SIZE, Lookup, type Random, type RoutingTable, runLookup } from '../kademlia/index.js'
+import { raceSignal } from '../util/abort.js'
 import { equalBytes } from '../util/bytes.js'
 import type { Clock } from '../util/clock.js'
 import { Discv5Error } from './errors.js'
@@ -24,6 +25,15 @@ export const REFRESH_RANDOM_LOOKUPS = 3
  */
 export const JOINING_RANDOM_LOOKUPS = 1
 
+/**
+ * How long a lookup waits for one query, in request timeouts (the service's current one, 500 ms
+ * while round trips are short): a first contact takes two round trips (challenge, then the
+ * answer). Ours. A query not answered by then no longer holds the lookup up, but its exchange
+ * runs on to its own end (per-peer back-off may let it wait seconds for a slow peer), and what
+ * it then brings still goes into the table, and counts for or against the node there.
+ */
+export const LOOKUP_PATIENCE_RTO = 2
+
 /** What lookups need from the service. @internal */
 export interface LookupHost {
   readonly clock: Clock
@@ -34,7 +44,10 @@ export interface LookupHost {
   readonly closing: AbortSignal
   readonly mode: IpMode
   bootnodes(): Discv5Node[]
-  findNode(enr: Enr, distances: number[], signal: AbortSignal): Promise<Enr[]>
+  /** The FINDNODE exchange (shared by identical queries; runs to its own end). */
+  findNode(enr: Enr, distances: number[]): Promise<readonly Enr[]>
+  /** How long a lookup waits for one query, ms. */
+  queryPatienceMs(): number
   requestEnr(enr: Enr, signal?: AbortSignal): Promise<Enr>
   recordOf(id: Uint8Array): Enr | undefined
   tableChanged(): void
@@ -44,6 +57,9 @@ const newer = (a: Enr | undefined, b: Enr | undefined): Enr | undefined => (!a ?
 
 /** Lookups of one service. */
 export class Lookups {
+  /** Exchanges whose outcome the table already awaits (two lookups may share one). */
+  private readonly recorded = new WeakSet<Promise<readonly Enr[]>>()
+
   /** @internal */
   constructor(private readonly host: LookupHost) {}
 
@@ -78,8 +94,11 @@ export class Lookups {
     const signal = userSignal ? AbortSignal.any([userSignal, h.closing]) : h.closing
     const lk = new Lookup<Discv5Node>(target, seeds, { localId: h.localId })
     const query = async (peer: Discv5Node, distances: number[]) => {
+      const exchange = h.findNode(peer.enr, distances)
+      this.record(peer, exchange)
+      const patience = h.clock.timeoutSignal(h.queryPatienceMs())
       const found: Discv5Node[] = []
-      for (const e of await h.findNode(peer.enr, distances, signal)) {
+      for (const e of await raceSignal(exchange, AbortSignal.any([signal, patience]))) {
         const n = nodeFromEnr(e, h.mode)
         if (n) found.push(n)
       }
@@ -98,14 +117,28 @@ export class Lookups {
       signal,
       onResult: (peer, answer, fresh) => {
         if (h.closing.aborted) return
-        const now = h.clock.now()
-        h.table.onFindnodeResult(peer.id, answer !== undefined && answer.length > 0, now)
-        for (const n of answer ?? []) h.table.addSeen(n, now)
-        h.tableChanged()
         if (answer !== undefined) found(peer)
         for (const n of fresh) found(n)
       },
     })
+  }
+
+  /** When `exchange` ends, however late: the table learns its answer and how `peer` did. */
+  private record(peer: Discv5Node, exchange: Promise<readonly Enr[]>): void {
+    if (this.recorded.has(exchange)) return
+    this.recorded.add(exchange)
+    const h = this.host
+    const done = (answer: readonly Enr[] | undefined) => {
+      if (h.closing.aborted) return
+      const now = h.clock.now()
+      h.table.onFindnodeResult(peer.id, answer !== undefined && answer.length > 0, now)
+      for (const e of answer ?? []) {
+        const n = nodeFromEnr(e, h.mode)
+        if (n) h.table.addSeen(n, now)
+      }
+      h.tableChanged()
+    }
+    exchange.then(done, () => done(undefined))
   }
 
   /**

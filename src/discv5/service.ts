@@ -22,7 +22,14 @@ import { Discv5Error } from './errors.js'
 import { answerFindnode, MAX_FINDNODE_DISTANCES } from './findnode.js'
 import { ipInfo } from './ipinfo.js'
 import { Liveness, type LivenessHost } from './liveness.js'
-import { JOINING_RANDOM_LOOKUPS, type LookupHost, Lookups, REFRESH_RANDOM_LOOKUPS, RefreshSchedule } from './lookups.js'
+import {
+  JOINING_RANDOM_LOOKUPS,
+  LOOKUP_PATIENCE_RTO,
+  type LookupHost,
+  Lookups,
+  REFRESH_RANDOM_LOOKUPS,
+  RefreshSchedule,
+} from './lookups.js'
 import { type ServiceMetrics, serviceMetrics } from './metrics.js'
 import { contactOf, type Discv5Node, type IpMode, nodeFromEnr, verifyNodesRecords } from './node.js'
 import { type Discv5Options, FAILURE_CODE, type PongInfo, type RequestOptions } from './options.js'
@@ -66,7 +73,7 @@ export class Discv5Service {
   private readonly masker: HeaderMasker
   private readonly waiters = new Waiters()
   /** FINDNODE exchanges in flight by node, record seq and distances. BOUNDED: by the active requests. */
-  private readonly findNodes = new Map<string, Promise<Enr[]>>()
+  private readonly findNodes = new Map<string, Promise<readonly Enr[]>>()
   private readonly talk: TalkRegistry
   private readonly votes: AddrVotes | undefined
   private readonly m: ServiceMetrics
@@ -117,7 +124,8 @@ export class Discv5Service {
       closing: this.closing.signal,
       mode: this.mode,
       bootnodes: () => this.bootnodes(),
-      findNode: (enr, distances, signal) => this.findNode(enr, distances, { signal }),
+      findNode: (enr, distances) => this.findNodeExchange(enr, distances),
+      queryPatienceMs: () => LOOKUP_PATIENCE_RTO * this.sessions.requestTimeout,
       requestEnr: (enr, signal) => this.requestEnr(enr, { signal }),
       recordOf: (id) => this.recordOf(id),
       tableChanged: () => this.tableChanged(),
@@ -365,8 +373,16 @@ export class Discv5Service {
    * checks (signature, distance, endpoint, relay address), at most 16, from at most 5 NODES packets.
    */
   findNode(enr: Enr, distances: number[], options: RequestOptions = {}): Promise<Enr[]> {
-    // Identical queries in flight share one exchange: a lookup and the refresh (or two lookups
-    // for one target) ask the same node the same thing, and a joining network asks its bootnode.
+    return raceSignal(this.findNodeExchange(enr, distances), options.signal).then((found) => found.slice())
+  }
+
+  /**
+   * The FINDNODE exchange with the node of `enr`, which runs to its answer or its own timeout
+   * whoever waits for it. Identical queries in flight share one exchange: a lookup and the
+   * refresh (or two lookups for one target) ask the same node the same thing, and a joining
+   * network asks its bootnode. The array is shared: callers copy it.
+   */
+  private findNodeExchange(enr: Enr, distances: number[]): Promise<readonly Enr[]> {
     const key = `${enr.nodeIdHex}|${enr.seq}|${distances.join(',')}`
     let shared = this.findNodes.get(key)
     if (!shared) {
@@ -374,7 +390,7 @@ export class Discv5Service {
       shared = this.request<Enr[]>(enr, msg).finally(() => this.findNodes.delete(key))
       this.findNodes.set(key, shared)
     }
-    return raceSignal(shared, options.signal).then((found) => found.slice())
+    return shared
   }
 
   /** TALKREQ: resolves with the TALKRESP payload (empty when the node does not know `protocol`). */

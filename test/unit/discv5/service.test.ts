@@ -170,6 +170,34 @@ describe('discv5 service: requests', () => {
   })
 })
 
+describe('discv5 service: a slow node in a lookup', () => {
+  test('the lookup stops waiting after two request timeouts; the late answer still fills the table', async () => {
+    const net = new V5Net()
+    const a = net.add(1)
+    const b = net.add(2, { opts: { pingIntervalMs: 1e9 } })
+    const c = net.add(3)
+    await net.within(b.svc.ping(c.enr)) // c is live in b
+    await net.within(a.svc.ping(b.enr)) // a holds b: b is all it knows
+    assert.equal(a.svc.table.has(c.enr.nodeId), false)
+    // From now on b's datagrams to a arrive 1.2 s late: after the lookup's patience (2 × 500 ms),
+    // within the exchange's own life (500 ms, then a retry waiting 1 s).
+    net.tap = (x) => {
+      if (x.from.port !== b.addr.port || x.to.port !== a.addr.port) return true
+      net.clock.setTimer(1200, () => b.ep.send(x.data, x.to))
+      return false
+    }
+    const started = net.clock.now()
+    const found = await net.within(a.svc.lookup(c.enr.nodeId))
+    const took = net.clock.now() - started
+    assert.ok(took >= 1000 && took < 1200, `the lookup gave up on b after ${took} ms`)
+    assert.ok(!found.some((e) => e.nodeIdHex === c.enr.nodeIdHex))
+    await net.run(1000, 50)
+    assert.equal(a.svc.table.has(c.enr.nodeId), true, "b's late answer brought c into the table")
+    assert.equal(a.svc.table.has(b.enr.nodeId), true, 'b answered: no failure counted against it')
+    await net.closeAll()
+  })
+})
+
 describe('discv5 service: records', () => {
   test('resolve: a newer record is fetched from the node itself; by id through a lookup', async () => {
     const net = new V5Net()
