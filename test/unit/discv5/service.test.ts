@@ -66,8 +66,7 @@ describe('discv5 service: requests', () => {
     await net.within(b.svc.ping(c.enr))
     await net.within(a.svc.ping(b.enr))
     const d = logDistance(b.enr.nodeId, c.enr.nodeId)
-    const findnodes = () =>
-      net.sent.filter((x) => x.from.port === a.addr.port && x.to.port === b.addr.port).length
+    const findnodes = () => net.sent.filter((x) => x.from.port === a.addr.port && x.to.port === b.addr.port).length
     const sent0 = findnodes()
     const gone = new AbortController()
     const first = a.svc.findNode(b.enr, [d], { signal: gone.signal })
