@@ -11,7 +11,6 @@
 export { Discv5Error, type Discv5ErrorCode } from './errors.js'
 export { answerFindnode, type FindnodeAnswer, MAX_FINDNODE_DISTANCES } from './findnode.js'
 export { MAX_ITERATOR_BUFFER, MIN_LOOKUP_INTERVAL_MS, RandomNodes } from './iterator.js'
-export { MAX_WELCOME_PINGS } from './liveness.js'
 export { JOINING_RANDOM_LOOKUPS, Lookups, REFRESH_RANDOM_LOOKUPS, RefreshSchedule } from './lookups.js'
 export {
   checkRelayIp,

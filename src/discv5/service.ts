@@ -252,12 +252,14 @@ export class Discv5Service {
     if (!enr) return
     this.book.remember(enr)
     if (direction !== 'in') return
-    // Only a node whose record points at where it talks from goes into the table (sigp does the same).
+    // Only a node whose record points at where it talks from goes into the table (sigp does the
+    // same). Its handshake answered the WHOAREYOU we sent to that endpoint, signing our random
+    // id-nonce: it is live there, as surely as if it had answered a PING, so it is relayable at
+    // once (go-ethereum adds it unverified and PINGs it first: a round trip more per joiner).
     const n = nodeFromEnr(enr, this.mode)
     if (n && n.ip === node.addr.ip && n.udp === node.addr.port) {
-      const added = this.table.addInbound(n, now).outcome === 'added'
+      this.table.addVerified(n, now)
       this.tableChanged()
-      if (added) this.liveness.welcome(n)
     }
   }
 

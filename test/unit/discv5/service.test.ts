@@ -33,28 +33,16 @@ describe('discv5 service: requests', () => {
     const b = net.add(2, { opts: { pingIntervalMs: 1e9 } }) // no revalidation PINGs during the test
     const c = net.add(3)
     await net.within(b.svc.ping(c.enr)) // c is live in b
-    // Only a's first two datagrams to b (random packet, handshake) arrive: a never answers b.
-    let fromA = 0
-    net.tap = (x) => !(x.from.port === a.addr.port && x.to.port === b.addr.port && ++fromA > 2)
     const d = logDistance(b.enr.nodeId, c.enr.nodeId)
     const found = await net.within(a.svc.findNode(b.enr, [d]))
-    assert.deepEqual(
-      found.map((e) => e.nodeIdHex),
-      [c.enr.nodeIdHex],
-    )
+    const atD = [a, c].filter((x) => logDistance(b.enr.nodeId, x.enr.nodeId) === d) // a is live in b too
+    assert.deepEqual(found.map((e) => e.nodeIdHex).sort(), atD.map((x) => x.enr.nodeIdHex).sort())
     const self = await net.within(c.svc.findNode(b.enr, [0]))
     assert.deepEqual(
       self.map((e) => e.nodeIdHex),
       [b.enr.nodeIdHex],
     )
     assert.deepEqual(await net.within(c.svc.findNode(b.enr, [257])), [])
-    // a entered b's table after its handshake, was never live there, and is never served.
-    const da = logDistance(b.enr.nodeId, a.enr.nodeId)
-    assert.equal(b.svc.table.info(a.enr.nodeId)?.live, false)
-    assert.ok(!(await net.within(c.svc.findNode(b.enr, [da]))).some((e) => e.nodeIdHex === a.enr.nodeIdHex))
-    // b's liveness check of a (a PING and its retry) fails: a leaves b's table.
-    await net.run(3_000, 50)
-    assert.equal(b.svc.table.info(a.enr.nodeId), undefined)
     await net.closeAll()
   })
 
@@ -84,20 +72,19 @@ describe('discv5 service: requests', () => {
     await net.closeAll()
   })
 
-  test('a node that contacted us is checked at once (one PING) and then served', async () => {
+  test('a node whose handshake answered our challenge is live at once and served: no PING needed', async () => {
     const net = new V5Net()
     const a = net.add(1)
     const b = net.add(2, { opts: { pingIntervalMs: 1e9 } }) // no revalidation PINGs during the test
     const c = net.add(3)
     await net.within(a.svc.findNode(b.enr, [0]))
-    await net.run(20)
     assert.equal(b.svc.table.info(a.enr.nodeId)?.live, true)
+    await net.run(20)
+    const bToA = net.sent.filter((x) => x.from.port === b.addr.port && x.to.port === a.addr.port).length
+    assert.equal(bToA, 2, 'WHOAREYOU and NODES only')
     const da = logDistance(b.enr.nodeId, a.enr.nodeId)
     const atA = await net.within(c.svc.findNode(b.enr, [da]))
-    assert.deepEqual(
-      atA.map((e) => e.nodeIdHex),
-      [a.enr.nodeIdHex],
-    )
+    assert.ok(atA.some((e) => e.nodeIdHex === a.enr.nodeIdHex))
     await net.closeAll()
   })
 
@@ -281,11 +268,11 @@ describe('discv5 service: records', () => {
     const metrics = new MetricsRegistry()
     const a = net.add(1)
     const b = net.add(2, { opts: { metrics } })
-    await net.within(a.svc.ping(b.enr)) // b checks a at once: one PING of b's own
+    await net.within(a.svc.ping(b.enr))
     await net.within(b.svc.ping(a.enr))
     assert.equal(metrics.value('discv5_received_total', { kind: 'PING' }), 1)
-    assert.equal(metrics.value('discv5_received_total', { kind: 'PONG' }), 2)
-    assert.equal(metrics.value('discv5_requests_total', { kind: 'PING', outcome: 'ok' }), 2)
+    assert.equal(metrics.value('discv5_received_total', { kind: 'PONG' }), 1)
+    assert.equal(metrics.value('discv5_requests_total', { kind: 'PING', outcome: 'ok' }), 1)
     assert.equal(metrics.value('discv5_table_nodes'), 1)
     b.svc.handle(new Uint8Array(100).fill(7), a.addr)
     assert.equal(metrics.value('discv5_foreign_total'), 1)
