@@ -50,6 +50,7 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   MAX_ACTIVE_REQUESTS,
   MAX_HANDSHAKES_PER_REQUEST,
+  MAX_HEADER_MASKERS,
   MAX_NODES_RESPONSES,
   MAX_QUEUED_REQUESTS_PER_PEER,
   MAX_SESSIONS,
@@ -86,6 +87,8 @@ export class Sessions {
   private readonly retries: number
   /** Unmasks headers of packets to us. */
   private readonly masker: HeaderMasker
+  /** BOUNDED: MAX_HEADER_MASKERS, LRU eviction. */
+  private readonly maskers = new Lru<string, HeaderMasker>(MAX_HEADER_MASKERS)
   /** BOUNDED: maxSessions entries, LRU eviction. */
   private readonly sessions: Lru<string, Session>
   private readonly challenges: Challenges
@@ -215,7 +218,7 @@ export class Sessions {
         contact.nodeId,
         { kind: 'message', srcId: this.localId, nonce, body: { key: session.writeKey, plaintext } },
         this.random.bytes(MASKING_IV_SIZE),
-        session.masker,
+        this.maskerFor(r.peer, contact.nodeId),
       )
     } else {
       // discv5-theory.md step 1: no keys yet, so send random content and expect WHOAREYOU.
@@ -230,8 +233,19 @@ export class Sessions {
     out.push({ kind: 'transmit', to: contact.addr, data })
   }
 
+  /** The header masker for packets to `peer` (its node id is the masking key). */
+  private maskerFor(peer: string, nodeId: Uint8Array): HeaderMasker {
+    let m = this.maskers.get(peer)
+    if (!m) {
+      m = new HeaderMasker(nodeId)
+      this.maskers.set(peer, m)
+    }
+    return m
+  }
+
   private sendResponse(to: NodeAddress, msg: ResponseMessage, out: SessionOutput[]): void {
-    const session = this.sessions.get(peerKey(to.nodeId, to.addr))
+    const peer = peerKey(to.nodeId, to.addr)
+    const session = this.sessions.get(peer)
     if (!session) {
       out.push({ kind: 'discarded', from: to.addr, reason: 'no-session', detail: msg.type })
       return
@@ -246,7 +260,7 @@ export class Sessions {
       to.nodeId,
       { kind: 'message', srcId: this.localId, nonce, body: { key: session.writeKey, plaintext } },
       this.random.bytes(MASKING_IV_SIZE),
-      session.masker,
+      this.maskerFor(peer, to.nodeId),
     )
     out.push({ kind: 'transmit', to: to.addr, data })
   }
@@ -363,7 +377,6 @@ export class Sessions {
     this.storeSession(r.peer, {
       writeKey: built.value.keys.initiatorKey,
       readKey: built.value.keys.recipientKey,
-      masker: new HeaderMasker(contact.nodeId),
       counter: 0,
       confirmed: false,
       node: { nodeId: contact.nodeId, addr: contact.addr },
@@ -420,7 +433,6 @@ export class Sessions {
     this.storeSession(peer, {
       writeKey: keys.recipientKey,
       readKey: keys.initiatorKey,
-      masker: new HeaderMasker(node.nodeId),
       counter: 0,
       confirmed: true,
       node,

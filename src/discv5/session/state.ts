@@ -4,7 +4,7 @@
  * @module
  */
 import type { Enr } from '../../enr/index.js'
-import { type HeaderMasker, NONCE_SIZE } from '../wire/index.js'
+import { NONCE_SIZE } from '../wire/index.js'
 import type { ActiveRequest } from './requests.js'
 import type { NodeAddress, SessionRandom } from './types.js'
 
@@ -12,8 +12,6 @@ import type { NodeAddress, SessionRandom } from './types.js'
 export interface Session {
   writeKey: Uint8Array
   readKey: Uint8Array
-  /** Masks headers of packets to this peer. */
-  masker: HeaderMasker
   /** Outgoing message count, the first 32 bits of each nonce (discv5-theory.md "Session Cache"). */
   counter: number
   /** False from sending our handshake until the peer's first message decrypts. */

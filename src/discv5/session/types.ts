@@ -31,6 +31,11 @@ export const CHALLENGE_ACCEPT_MS = 4000
 export const REQUEST_TIMEOUT_MS = 500
 /** Re-sends of a request after a timeout. Issue #6: "timeouts and one retry". */
 export const REQUEST_RETRIES = 1
+/**
+ * Header maskers kept, for the peers we sent to last. Ours: each holds an AES context (~2 KiB of
+ * RSS), so one per session would cost ~2 MiB at MAX_SESSIONS; a miss costs one cipher setup.
+ */
+export const MAX_HEADER_MASKERS = 64
 /** Requests that wait per peer while a handshake with it is pending. nim-eth/sigp queue per peer; bounded here. */
 export const MAX_QUEUED_REQUESTS_PER_PEER = 8
 /** Requests outstanding (sent or queued) over all peers. Bounds every request index. */

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { buildHandshake } from '../../../src/discv5/session/handshake.js'
-import { MAX_QUEUED_REQUESTS_PER_PEER, type SessionOutput, Sessions } from '../../../src/discv5/session/index.js'
+import {
+  MAX_HEADER_MASKERS,
+  MAX_QUEUED_REQUESTS_PER_PEER,
+  type SessionOutput,
+  Sessions,
+} from '../../../src/discv5/session/index.js'
 import { decodePacket, encodePacket, type WhoareyouPacket } from '../../../src/discv5/wire/index.js'
 import type { Enr } from '../../../src/enr/index.js'
 import { type Datagram, keyFromSeed, Net, type Peer, seededRandom } from './session-harness.js'
@@ -340,5 +345,21 @@ describe('discv5 sessions: requests', () => {
     assert.equal(zeros.newRequestId()[0], 1)
     assert.equal(zeros.newRequestId().length, 8)
     assert.throws(() => new Sessions({ privateKey: a.key, enr: peers[0]?.enr as Enr }), RangeError)
+  })
+
+  test('this test checks that sessions outlive the bounded header-masker cache', () => {
+    const net = new Net()
+    const a = net.add('a', 30301)
+    const peers = Array.from({ length: MAX_HEADER_MASKERS + 2 }, (_, i) => net.add(`p${i}`, 31000 + i))
+    for (const round of [0, 1])
+      for (const p of peers) {
+        net.ping(a, p)
+        net.ping(p, a)
+        net.run()
+        assert.equal(net.take(a, 'response').length, 1, `round ${round}`)
+        assert.equal(net.take(p, 'response').length, 1, `round ${round}`)
+      }
+    assert.equal(a.s.sessionCount, peers.length)
+    assert.deepEqual(discards(a, net), [])
   })
 })
