@@ -38,3 +38,24 @@ export function row(what: string, ours: number, theirs: number | undefined, unit
     `${what.padEnd(44)} ours ${fmt(ours).padStart(9)} ${unit.padEnd(8)} ${theirs ? `${theirName} ${fmt(theirs).padStart(9)}` : ''.padEnd(20)}  ${ratio}`,
   )
 }
+
+/** Seconds a network runs on between the forced GCs of {@link settle} and the memory reading. */
+export const SETTLE_SECONDS = 15
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const collect = () => (globalThis as { gc?: () => void }).gc?.()
+
+/**
+ * Give V8 the chance to give back what a join storm made it commit, with the network still
+ * running: three forced GCs 1 s apart (needs --expose-gc), `seconds` of running, a GC, then 2 s
+ * (freed pages are unmapped by a background task). Read `process.memoryUsage()` after it.
+ */
+export async function settle(seconds = SETTLE_SECONDS): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    collect()
+    await pause(1000)
+  }
+  await pause(seconds * 1000)
+  collect()
+  await pause(2000)
+}

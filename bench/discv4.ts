@@ -79,7 +79,7 @@ import { MemoryNetwork } from '../src/sim/network.js'
 import { UdpTransport } from '../src/transport/udp.js'
 import { equalBytes, toHex } from '../src/util/bytes.js'
 import { VirtualClock } from '../src/util/clock.js'
-import { row } from './_harness.js'
+import { row, SETTLE_SECONDS, settle } from './_harness.js'
 
 /** Entries per bucket in @ethereumjs/devp2p's DPT: `KBUCKET_SIZE` in dist/esm/dpt/kbucket.js (not exported). */
 const DPT_KBUCKET_SIZE = 16
@@ -153,22 +153,9 @@ function memory(m0: NodeJS.MemoryUsage, rss0: number, n: number) {
   }
 }
 
-/** Seconds the network runs on between the forced GCs of {@link settled} and its reading. */
-const SETTLE_SECONDS = 15
-
-/**
- * RSS per node once V8 had the chance to give back what the join storm made it commit, with
- * the network still running: three forced GCs 1 s apart, {@link SETTLE_SECONDS} of the network
- * running, a GC, 2 s (freed pages are unmapped by a background task), then the reading.
- */
+/** RSS per node after {@link settle}. */
 async function settled(m0: NodeJS.MemoryUsage, n: number) {
-  for (let i = 0; i < 3; i++) {
-    gc()
-    await sleep(1000)
-  }
-  await sleep(SETTLE_SECONDS * 1000)
-  gc()
-  await sleep(2000)
+  await settle()
   return {
     settledPerNodeKiB: (process.memoryUsage().rss - m0.rss) / n / 1024,
     settledNewSpaceKiB: youngGeneration() / 1024,

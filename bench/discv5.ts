@@ -13,7 +13,9 @@
 //            one at 0, 2, 6, 14, 30 s...; chainsafe has none). Time from the start until the
 //            median table fill reaches 50% and 90%, CPU per lookup once filled (process CPU, all
 //            nodes' work included, over --lookups lookups from different nodes, after the drivers
-//            stopped), RSS per node once filled.
+//            stopped), RSS per node once filled (after a GC), and again settled: with the network
+//            still running, forced GCs and 15 s more (V8 keeps what the join storm made it commit
+//            until its memory reducer runs), beside the V8 heap in use then.
 //
 // Table fill of a node = table size / what it could hold: for each log-distance, min(16, other
 // nodes of the network at that distance), from the actual node ids. The median over nodes is read
@@ -45,7 +47,7 @@ import { BUCKET_SIZE, tableCapacity } from '../src/kademlia/index.js'
 import { MetricsRegistry } from '../src/metrics/registry.js'
 import { UdpTransport } from '../src/transport/udp.js'
 import { fromHex, toHex } from '../src/util/bytes.js'
-import { row } from './_harness.js'
+import { row, SETTLE_SECONDS, settle } from './_harness.js'
 
 const { values } = parseArgs({
   options: {
@@ -229,6 +231,7 @@ const capacity = (me: Uint8Array, all: Uint8Array[]) => tableCapacity(me, all)
 async function network(side: Side, n: number): Promise<Record<string, number | string>> {
   global.gc?.()
   const rss0 = process.memoryUsage().rss
+  const heap0 = process.memoryUsage().heapUsed
   const nodes: Node[] = []
   const metrics = new MetricsRegistry()
   for (let i = 0; i < n; i++) nodes.push(await make(side, nodes[0]?.enrText, { metrics }))
@@ -304,6 +307,9 @@ async function network(side: Side, n: number): Promise<Record<string, number | s
   for (let i = 0; i < LOOKUPS; i++) await (nodes[1 + (i % (n - 1))] as Node).lookup(randomId()).catch(() => {})
   const cpu = process.cpuUsage(cpu1)
   const wallPerLookup = (performance.now() - w0) / LOOKUPS
+  await settle()
+  const settledRssPerNode = (process.memoryUsage().rss - rss0) / n / 1e6
+  const heapPerNode = (process.memoryUsage().heapUsed - heap0) / n / 1e6
   const dropped = new Map<string, number>()
   for (const x of nodes) for (const [k, v] of x.dropped()) dropped.set(k, (dropped.get(k) ?? 0) + v)
   for (const x of nodes) await x.stop()
@@ -317,6 +323,8 @@ async function network(side: Side, n: number): Promise<Record<string, number | s
     cpuPerLookup: (cpu.user + cpu.system) / 1000 / LOOKUPS,
     wallPerLookup,
     rssPerNode,
+    settledRssPerNode,
+    heapPerNode,
     lagP50: lag.percentile(50) / 1e6,
     lagP99: lag.percentile(99) / 1e6,
     trace: trace.join(', '),
@@ -407,6 +415,14 @@ if (PARTS.includes('net')) {
       'chainsafe',
     )
     row(`${n} nodes: RSS per node, filled`, num(o, 'rssPerNode') ?? 0, num(t, 'rssPerNode'), 'MB', 'chainsafe')
+    row(
+      `  settled (GCs + ${SETTLE_SECONDS} s running)`,
+      num(o, 'settledRssPerNode') ?? 0,
+      num(t, 'settledRssPerNode'),
+      'MB',
+      'chainsafe',
+    )
+    row('  V8 heap in use then', num(o, 'heapPerNode') ?? 0, num(t, 'heapPerNode'), 'MB', 'chainsafe')
     for (const [side, r] of [
       ['ours', o],
       ['chainsafe', t],
