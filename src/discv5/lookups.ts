@@ -7,7 +7,7 @@
  */
 import type { Enr } from '../enr/index.js'
 import { BUCKET_SIZE, Lookup, type Random, type RoutingTable, runLookup } from '../kademlia/index.js'
-import { raceSignal } from '../util/abort.js'
+import { linkedSignal, raceSignal } from '../util/abort.js'
 import { equalBytes } from '../util/bytes.js'
 import type { Clock } from '../util/clock.js'
 import { Discv5Error } from './errors.js'
@@ -91,16 +91,25 @@ export class Lookups {
     if (target.length !== 32) throw new RangeError('lookup target must be a 32-byte node id')
     let seeds = h.table.closest(target, BUCKET_SIZE)
     if (seeds.length === 0) seeds = h.bootnodes()
-    const signal = userSignal ? AbortSignal.any([userSignal, h.closing]) : h.closing
+    const linked = linkedSignal(userSignal, h.closing)
+    const signal = linked.signal
     const lk = new Lookup<Discv5Node>(target, seeds, { localId: h.localId })
     const query = async (peer: Discv5Node, distances: number[]) => {
       const exchange = h.findNode(peer.enr, distances)
       this.record(peer, exchange)
-      const patience = h.clock.timeoutSignal(h.queryPatienceMs())
+      const patience = new AbortController()
+      const timer = h.clock.setTimer(h.queryPatienceMs(), () =>
+        patience.abort(new Discv5Error('TIMEOUT', 'the lookup stopped waiting')),
+      )
       const found: Discv5Node[] = []
-      for (const e of await raceSignal(exchange, AbortSignal.any([signal, patience]))) {
-        const n = nodeFromEnr(e, h.mode)
-        if (n) found.push(n)
+      try {
+        // `closing` too: a query may outlive its lookup (and the link below), never the service.
+        for (const e of await raceSignal(exchange, signal, h.closing, patience.signal)) {
+          const n = nodeFromEnr(e, h.mode)
+          if (n) found.push(n)
+        }
+      } finally {
+        timer.cancel()
       }
       return found
     }
@@ -112,15 +121,19 @@ export class Lookups {
       yielded.add(key)
       onFound(n.enr)
     }
-    return runLookup(lk, query, {
-      now: () => h.clock.now(),
-      signal,
-      onResult: (peer, answer, fresh) => {
-        if (h.closing.aborted) return
-        if (answer !== undefined) found(peer)
-        for (const n of fresh) found(n)
-      },
-    })
+    try {
+      return await runLookup(lk, query, {
+        now: () => h.clock.now(),
+        signal,
+        onResult: (peer, answer, fresh) => {
+          if (h.closing.aborted) return
+          if (answer !== undefined) found(peer)
+          for (const n of fresh) found(n)
+        },
+      })
+    } finally {
+      linked.dispose()
+    }
   }
 
   /** When `exchange` ends, however late: the table learns its answer and how `peer` did. */

@@ -30,7 +30,7 @@ export async function* fairMix<T>(
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 1000)
     let r: IteratorResult<T>
     try {
-      r = await raceSignal(p, AbortSignal.any([opts.signal, timeout]))
+      r = await raceSignal(p, opts.signal, timeout)
     } catch {
       if (opts.signal.aborted) break
       if (timeout.aborted) continue

@@ -23,22 +23,56 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-/** Race a promise against a signal: rejects with the signal's reason if it aborts first. */
-export function raceSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p
-  if (signal.aborted) return Promise.reject(signal.reason)
+/**
+ * Race a promise against signals: rejects with the reason of the first that aborts before it
+ * settles. Listeners are removed when it settles, so long-lived signals (a service's `closing`)
+ * hold nothing afterwards; prefer this to `AbortSignal.any` per call, which in Node 20 keeps
+ * ~50 bytes on a long-lived source for every combined signal made from it.
+ */
+export function raceSignal<T>(p: Promise<T>, ...signals: (AbortSignal | undefined)[]): Promise<T> {
+  const list = signals.filter((s): s is AbortSignal => s !== undefined)
+  if (list.length === 0) return p
+  const aborted = list.find((s) => s.aborted)
+  if (aborted) return Promise.reject(aborted.reason)
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
+    const detach = () => {
+      for (const s of list) s.removeEventListener('abort', onAbort)
+    }
+    function onAbort(this: AbortSignal) {
+      detach()
+      reject(this.reason)
+    }
+    for (const s of list) s.addEventListener('abort', onAbort, { once: true })
     p.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort)
+        detach()
         resolve(v)
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort)
+        detach()
         reject(e)
       },
     )
   })
+}
+
+/**
+ * A signal that aborts when any of `signals` does, and `dispose` to detach it from them once
+ * its work is done. Unlike `AbortSignal.any` it leaves nothing on a long-lived source (see
+ * {@link raceSignal}); the price is that the caller must dispose of it.
+ */
+export function linkedSignal(...signals: (AbortSignal | undefined)[]): { signal: AbortSignal; dispose(): void } {
+  const list = signals.filter((s): s is AbortSignal => s !== undefined)
+  const c = new AbortController()
+  const dispose = () => {
+    for (const s of list) s.removeEventListener('abort', onAbort)
+  }
+  function onAbort(this: AbortSignal) {
+    dispose()
+    c.abort(this.reason)
+  }
+  const aborted = list.find((s) => s.aborted)
+  if (aborted) c.abort(aborted.reason)
+  else for (const s of list) s.addEventListener('abort', onAbort, { once: true })
+  return { signal: c.signal, dispose }
 }
