@@ -22,6 +22,7 @@ import {
   runLookup,
 } from '../kademlia/index.js'
 import { type Counter, type Gauge, noopMetrics } from '../metrics/registry.js'
+import { linkedSignal } from '../util/abort.js'
 import { equalBytes, toHex } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { Discv4Core } from './core.js'
@@ -433,19 +434,24 @@ export class Discv4Service {
     const target = keccak256(key)
     let seeds = this.table.closest(target, BUCKET_SIZE)
     if (seeds.length === 0) seeds = this.seedNodes(this.clock.now())
-    const signal = userSignal ? AbortSignal.any([userSignal, this.closing.signal]) : this.closing.signal
+    const linked = linkedSignal(userSignal, this.closing.signal)
+    const signal = linked.signal
     const lk = new Lookup<Discv4Node>(target, seeds, { localId: this.localId })
-    return runLookup(lk, (peer) => this.findNode(peer, key, { signal }), {
-      now: () => this.clock.now(),
-      signal,
-      onResult: (peer, found) => {
-        const now = this.clock.now()
-        this.table.onFindnodeResult(peer.id, found !== undefined && found.length > 0, now)
-        for (const n of found ?? []) this.table.addSeen(n, now)
-        this.tableChanged()
-        if (found !== undefined) onVerified?.(this.current(peer))
-      },
-    })
+    try {
+      return await runLookup(lk, (peer) => this.findNode(peer, key, { signal }), {
+        now: () => this.clock.now(),
+        signal,
+        onResult: (peer, found) => {
+          const now = this.clock.now()
+          this.table.onFindnodeResult(peer.id, found !== undefined && found.length > 0, now)
+          for (const n of found ?? []) this.table.addSeen(n, now)
+          this.tableChanged()
+          if (found !== undefined) onVerified?.(this.current(peer))
+        },
+      })
+    } finally {
+      linked.dispose()
+    }
   }
 
   /**

@@ -10,7 +10,7 @@
  */
 import type { Enr } from '../enr/index.js'
 import { DialHistory } from '../server/backoff.js'
-import { anySignal } from '../util/abort.js'
+import { linkedSignal } from '../util/abort.js'
 import { toHex } from '../util/bytes.js'
 import { type Clock, systemClock, type Timer } from '../util/clock.js'
 import { type Logger, silentLogger } from '../util/logger.js'
@@ -201,9 +201,9 @@ export class DiscoveryLoop {
     }
     this.dialing.add(id)
     this.stats.dials++
-    const signal = anySignal(this.ctl.signal, this.clock.timeoutSignal(this.opts.dialTimeoutMs ?? DIAL_TIMEOUT_MS))
+    const linked = linkedSignal(this.ctl.signal, this.clock.timeoutSignal(this.opts.dialTimeoutMs ?? DIAL_TIMEOUT_MS))
     const p: Promise<void> = this.target
-      .dial(enr, signal)
+      .dial(enr, linked.signal)
       .then(
         () => {
           this.history.succeed(id)
@@ -216,6 +216,7 @@ export class DiscoveryLoop {
         },
       )
       .finally(() => {
+        linked.dispose()
         this.dialing.delete(id)
         this.inFlight.delete(p)
         this.wakeUp?.()

@@ -34,7 +34,7 @@ import {
   type ProtocolPeer,
 } from '../protocol/index.js'
 import { DialHistory, type FailureClass } from '../server/backoff.js'
-import { anySignal } from '../util/abort.js'
+import { linkedSignal } from '../util/abort.js'
 import { equalBytes } from '../util/bytes.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { type Logger, silentLogger } from '../util/logger.js'
@@ -325,7 +325,12 @@ export class Libp2pNode implements DialTarget {
       const suffix = multiaddr(`/p2p/${info.value.peerId.toString()}`)
       addrs = info.value.multiaddrs.map((a) => a.encapsulate(suffix))
     } else addrs = [target]
-    await this.libp2p.dial(addrs, { signal: anySignal(signal, this.stopping.signal) })
+    const linked = linkedSignal(signal, this.stopping.signal)
+    try {
+      await this.libp2p.dial(addrs, { signal: linked.signal })
+    } finally {
+      linked.dispose()
+    }
   }
 
   /** Close the connection to `peerId`. */

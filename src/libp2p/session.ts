@@ -28,7 +28,7 @@ import type {
   TableEntry,
 } from '../protocol/index.js'
 import { DisconnectReason } from '../protocol/index.js'
-import { anySignal } from '../util/abort.js'
+import { anySignal, linkedSignal } from '../util/abort.js'
 import type { Clock, Timer } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import {
@@ -213,6 +213,14 @@ export class StreamConnection implements ProtocolConnection {
 
   // ---------- outbound ----------
 
+  /**
+   * A signal that aborts when the session closes or after `ms`; dispose of it when the exchange
+   * is over (the session's `closing` lives as long as the connection: see `linkedSignal`).
+   */
+  private deadline(ms: number): { signal: AbortSignal; dispose(): void } {
+    return linkedSignal(this.closing.signal, this.env.clock.timeoutSignal(ms))
+  }
+
   private async open(pid: string, signal: AbortSignal): Promise<Stream> {
     const stream = await this.env.openStream(
       pid,
@@ -233,7 +241,8 @@ export class StreamConnection implements ProtocolConnection {
 
   private async sendMessage(pid: string, payload: Uint8Array): Promise<void> {
     this.outbound++
-    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(this.respMs))
+    const linked = this.deadline(this.respMs)
+    const signal = linked.signal
     let stream: Stream | undefined
     try {
       stream = await this.open(pid, signal)
@@ -242,6 +251,7 @@ export class StreamConnection implements ProtocolConnection {
     } catch (e) {
       this.outboundFailed(stream, e, 'message_failed')
     } finally {
+      linked.dispose()
       this.done(stream, 'out')
     }
   }
@@ -254,7 +264,8 @@ export class StreamConnection implements ProtocolConnection {
     timeoutMs: number,
   ): Promise<void> {
     this.outbound++
-    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(timeoutMs))
+    const linked = this.deadline(timeoutMs)
+    const signal = linked.signal
     let stream: Stream | undefined
     try {
       stream = await this.open(pid, signal)
@@ -272,6 +283,7 @@ export class StreamConnection implements ProtocolConnection {
     } catch (e) {
       this.outboundFailed(stream, e, 'request_failed')
     } finally {
+      linked.dispose()
       this.done(stream, 'out')
     }
   }
@@ -294,7 +306,8 @@ export class StreamConnection implements ProtocolConnection {
 
   private async serveInbound(stream: Stream, code: number, entry: TableEntry): Promise<void> {
     let handedOver = false
-    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(this.respMs))
+    const linked = this.deadline(this.respMs)
+    const signal = linked.signal
     try {
       const reader = new ByteReader(stream)
       const first = anySignal(signal, this.env.clock.timeoutSignal(this.ttfbMs))
@@ -325,6 +338,7 @@ export class StreamConnection implements ProtocolConnection {
       this.env.count(signal.aborted ? 'inbound_timeout' : 'inbound_failed')
       stream.abort(e instanceof Error ? e : new Error(String(e)))
     } finally {
+      linked.dispose()
       if (!handedOver) this.done(stream, 'in')
     }
   }
@@ -337,8 +351,8 @@ export class StreamConnection implements ProtocolConnection {
     }
     this.serving.delete(id)
     s.timer.cancel()
-    const signal = anySignal(this.closing.signal, this.env.clock.timeoutSignal(this.respMs))
-    this.write(s.stream, encodeResponse(result, body), signal)
+    const linked = this.deadline(this.respMs)
+    this.write(s.stream, encodeResponse(result, body), linked.signal)
       .then(() => {
         if (result === ResultCode.Success) this.env.count('served')
       })
@@ -346,7 +360,10 @@ export class StreamConnection implements ProtocolConnection {
         this.env.count('inbound_failed')
         s.stream.abort(e instanceof Error ? e : new Error(String(e)))
       })
-      .finally(() => this.done(s.stream, 'in'))
+      .finally(() => {
+        linked.dispose()
+        this.done(s.stream, 'in')
+      })
   }
 
   // ---------- delivery, faults, close ----------
