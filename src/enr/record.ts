@@ -268,9 +268,13 @@ export class Enr {
     return b ? bytesToInt(b) : undefined
   }
 
-  /** Node id as 64 hex digits. */
+  /** A private field, so structural comparisons of records do not see it. */
+  #hex: string | undefined
+
+  /** Node id as 64 hex digits (worked out once: discovery keys maps and caches with it). */
   get nodeIdHex(): string {
-    return toHex(this.nodeId)
+    this.#hex ??= toHex(this.nodeId)
+    return this.#hex
   }
 
   /** The record in RLP form, exactly as signed. */
